@@ -1,0 +1,49 @@
+# The two commands a newcomer needs:  make run  and  make test  (see README.md).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?= -n 2
+DEMO_CASES ?= 500
+DEMO_PASSWORD ?= demo-pass-2026
+PORT ?= 8000
+
+.PHONY: run test setup dev-setup browser test-postgres messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+setup: $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+
+dev-setup: $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+
+# Set up everything and start web + worker on SQLite with demo data.
+run: setup
+	DEBUG=1 $(BIN)/python manage.py migrate --noinput
+	DEBUG=1 $(BIN)/python manage.py seed_demo --cases $(DEMO_CASES) --password $(DEMO_PASSWORD)
+	DEBUG=1 $(BIN)/python manage.py setup_schedules
+	@echo "loanflow: http://127.0.0.1:$(PORT)/  (log in with a user printed above, password $(DEMO_PASSWORD))"
+	DEBUG=1 $(BIN)/python manage.py run_web_and_worker --port $(PORT)
+
+# Debian's chromium and Chinese fonts for the browser tests (never a downloaded browser).
+browser:
+	@command -v chromium >/dev/null 2>&1 && fc-list | grep -qi wenquanyi || \
+	  { (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null) \
+	    || echo "WARNING: could not install chromium; browser tests will be skipped"; }
+
+# Set up and run the whole test suite. DATABASE_URL picks the database
+# (default SQLite); make test-postgres runs it on the local PostgreSQL.
+test: dev-setup browser
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-postgres:
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/loanflow $(MAKE) test
+
+messages:
+	cd . && DEBUG=1 $(BIN)/python manage.py makemessages -l zh_Hans -l en --no-obsolete --ignore=.venv --ignore=bench
+	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

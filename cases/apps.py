@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+def _after_migrate(sender, **kwargs):
+    from cases.roles import sync_roles
+
+    sync_roles()
+
+
+class CasesConfig(AppConfig):
+    name = "cases"
+    verbose_name = _("Loan cases")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        post_migrate.connect(_after_migrate, sender=self)

@@ -1,0 +1,349 @@
+import uuid
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
+
+from cases import conditions
+from cases.identity import mask_id_number, mask_phone, validate_id_number, validate_phone
+from cases.states import FINAL_STATES, WORKING_STATES, CaseState
+
+
+class Branch(models.Model):
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    hotline = models.CharField(_("hotline"), max_length=30, blank=True)
+    hotline_hours = models.CharField(_("hotline hours"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("branch")
+        verbose_name_plural = _("branches")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.TextChoices):
+    # Each role is a Django group of the same name; permissions hang on the group.
+    OFFICER = "officer", _("Loan officer")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    HEAD_OFFICE = "head_office", _("Head office")
+
+
+class User(AbstractUser):
+    # Staff belong to one branch; head office staff may have none and see all.
+    branch = models.ForeignKey(
+        Branch,
+        verbose_name=_("branch"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+    )
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff")
+
+    @cached_property
+    def role_names(self) -> frozenset:
+        # Read once per request: every scoped query asks.
+        return frozenset(self.groups.values_list("name", flat=True))
+
+    def has_role(self, role) -> bool:
+        return role in self.role_names
+
+    @property
+    def is_head_office(self) -> bool:
+        return self.is_superuser or self.has_role(Role.HEAD_OFFICE)
+
+    @property
+    def role_labels(self) -> list:
+        return [Role(name).label for name in sorted(self.role_names) if name in Role.values]
+
+
+class SlaPolicy(models.Model):
+    """How long a case may stay in a state, in China business days.
+
+    Editable by administrators; the deadline of a case is computed when it
+    enters the state and stored on the case (LoanCase.due_at)."""
+
+    class Clock(models.TextChoices):
+        BANK = "bank", _("Bank's clock")
+        BORROWER = "borrower", _("Borrower's clock")
+
+    state = models.CharField(_("state"), max_length=30, choices=CaseState.choices, unique=True)
+    business_days = models.PositiveSmallIntegerField(_("business days"))
+    clock = models.CharField(_("whose clock"), max_length=10, choices=Clock.choices, default=Clock.BANK)
+
+    class Meta:
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        ordering = ["state"]
+
+    def __str__(self):
+        return f"{self.get_state_display()}: {self.business_days}"
+
+
+class CaseNumberSequence(models.Model):
+    """The last case number issued in each year; rows are locked to allocate."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+
+def _transition_permission(name):
+    return f"cases.{name}_loancase"
+
+
+class LoanCase(ConcurrentTransitionMixin, models.Model):
+    """One mortgage application, from submission to disbursement.
+
+    `status` changes only through cases.services.case_transition, which stores
+    `due_at` for the state entered; due_at is NULL when no clock runs (final
+    states and on hold), so the overdue list is a range scan of one index."""
+
+    id = models.BigAutoField(primary_key=True)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    number = models.CharField(_("case number"), max_length=20, unique=True)
+    branch = models.ForeignKey(Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="cases")
+    officer = models.ForeignKey(
+        User, verbose_name=_("officer"), on_delete=models.PROTECT, related_name="cases"
+    )
+
+    borrower_name = models.CharField(_("borrower name"), max_length=100)
+    borrower_id_number = models.CharField(
+        _("resident ID number"), max_length=18, validators=[validate_id_number]
+    )
+    borrower_phone = models.CharField(
+        _("mobile phone"), max_length=20, blank=True, validators=[validate_phone]
+    )
+    borrower_email = models.EmailField(_("email"), blank=True)
+    property_address = models.CharField(_("property address"), max_length=300)
+    loan_amount = models.DecimalField(_("loan amount (CNY)"), max_digits=14, decimal_places=2)
+
+    status = FSMField(
+        _("status"), max_length=30, choices=CaseState.choices, default=CaseState.SUBMITTED, protected=True
+    )
+    entered_state_at = models.DateTimeField(_("entered state at"))
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    held_from = models.CharField(
+        _("held in state"), max_length=30, choices=CaseState.choices, blank=True
+    )
+    hold_reason = models.CharField(_("hold reason"), max_length=500, blank=True)
+    documents_outstanding = models.JSONField(_("documents outstanding"), default=list, blank=True)
+    signed_by = models.ForeignKey(
+        User, verbose_name=_("signed by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        User, verbose_name=_("approved by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Set when a notice finally failed or a contact proved wrong; cleared by
+    # staff once they have reached the borrower another way.
+    needs_attention = models.BooleanField(_("needs attention"), default=False)
+    email_unreachable = models.BooleanField(_("email unreachable"), default=False)
+    phone_unreachable = models.BooleanField(_("phone unreachable"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("loan case")
+        verbose_name_plural = _("loan cases")
+        ordering = ["-id"]
+        indexes = [
+            # Overdue / due-soon lookups, all branches and one branch.
+            models.Index(fields=["due_at"], name="case_open_due_idx", condition=~Q(status__in=FINAL_STATES)),
+            models.Index(
+                fields=["branch", "due_at"], name="case_open_branch_due_idx", condition=~Q(status__in=FINAL_STATES)
+            ),
+            models.Index(fields=["officer", "status"], name="case_officer_status_idx"),
+            models.Index(fields=["status"], name="case_status_idx"),
+        ]
+        permissions = [
+            ("sign_loancase", _("Can record signing")),
+            ("start_review_loancase", _("Can start review")),
+            ("approve_loancase", _("Can approve")),
+            ("reject_loancase", _("Can reject")),
+            ("request_documents_loancase", _("Can request documents")),
+            ("receive_documents_loancase", _("Can record documents received")),
+            ("start_registration_loancase", _("Can start mortgage registration")),
+            ("disburse_loancase", _("Can disburse")),
+            ("hold_loancase", _("Can put cases on hold")),
+            ("resume_loancase", _("Can resume held cases")),
+            ("withdraw_loancase", _("Can withdraw cases")),
+            ("unmask_loancase", _("Can see unmasked personal data")),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    def get_absolute_url(self):
+        return reverse("cases:detail", args=[self.number])
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATES
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.borrower_id_number)
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.borrower_phone)
+
+    # Transitions. They only change fields of this instance; the service saves,
+    # audits and queues notices in one transaction. Arguments are keyword-only
+    # and come from cases.services.case_transition.
+
+    @transition(
+        field=status,
+        source=CaseState.SUBMITTED,
+        target=CaseState.SIGNED,
+        permission=_transition_permission("sign"),
+        conditions=[conditions.borrower_reachable, conditions.loan_amount_positive],
+    )
+    def sign(self, *, actor, reason, payload):
+        self.signed_by = actor
+
+    @transition(
+        field=status,
+        source=CaseState.SIGNED,
+        target=CaseState.UNDER_REVIEW,
+        permission=_transition_permission("start_review"),
+    )
+    def start_review(self, *, actor, reason, payload):
+        pass
+
+    @transition(
+        field=status,
+        source=CaseState.UNDER_REVIEW,
+        target=CaseState.APPROVED,
+        permission=_transition_permission("approve"),
+        conditions=[conditions.documents_complete],
+    )
+    def approve(self, *, actor, reason, payload):
+        self.approved_by = actor
+
+    @transition(
+        field=status,
+        source=[CaseState.UNDER_REVIEW, CaseState.DOCUMENTS_REQUESTED],
+        target=CaseState.REJECTED,
+        permission=_transition_permission("reject"),
+    )
+    def reject(self, *, actor, reason, payload):
+        pass
+
+    @transition(
+        field=status,
+        source=CaseState.UNDER_REVIEW,
+        target=CaseState.DOCUMENTS_REQUESTED,
+        permission=_transition_permission("request_documents"),
+    )
+    def request_documents(self, *, actor, reason, payload):
+        self.documents_outstanding = list(payload.get("documents", []))
+
+    @transition(
+        field=status,
+        source=CaseState.DOCUMENTS_REQUESTED,
+        target=CaseState.UNDER_REVIEW,
+        permission=_transition_permission("receive_documents"),
+    )
+    def receive_documents(self, *, actor, reason, payload):
+        self.documents_outstanding = []
+
+    @transition(
+        field=status,
+        source=CaseState.APPROVED,
+        target=CaseState.REGISTRATION,
+        permission=_transition_permission("start_registration"),
+    )
+    def start_registration(self, *, actor, reason, payload):
+        pass
+
+    @transition(
+        field=status,
+        source=CaseState.REGISTRATION,
+        target=CaseState.DISBURSED,
+        permission=_transition_permission("disburse"),
+    )
+    def disburse(self, *, actor, reason, payload):
+        pass
+
+    @transition(
+        field=status,
+        source=WORKING_STATES,
+        target=CaseState.ON_HOLD,
+        permission=_transition_permission("hold"),
+    )
+    def hold(self, *, actor, reason, payload):
+        self.held_from = self.status
+        self.hold_reason = reason
+
+    @transition(
+        field=status,
+        source=CaseState.ON_HOLD,
+        target=GET_STATE(lambda case, **kwargs: case.held_from, states=WORKING_STATES),
+        permission=_transition_permission("resume"),
+        conditions=[conditions.has_held_from],
+    )
+    def resume(self, *, actor, reason, payload):
+        pass
+
+    @transition(
+        field=status,
+        source=WORKING_STATES + (CaseState.ON_HOLD,),
+        target=CaseState.WITHDRAWN,
+        permission=_transition_permission("withdraw"),
+    )
+    def withdraw(self, *, actor, reason, payload):
+        pass
+
+
+class CaseTransition(models.Model):
+    """Immutable audit row: one per state change, written in the same transaction."""
+
+    case = models.ForeignKey(LoanCase, verbose_name=_("case"), on_delete=models.PROTECT, related_name="transitions")
+    transition = models.CharField(_("transition"), max_length=30)
+    source = models.CharField(_("from"), max_length=30, choices=CaseState.choices)
+    target = models.CharField(_("to"), max_length=30, choices=CaseState.choices)
+    actor = models.ForeignKey(User, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("reason"), blank=True)
+    payload = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("at"), db_index=True)
+    due_at = models.DateTimeField(_("new deadline"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("case transition")
+        verbose_name_plural = _("case transitions")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["case", "created_at"], name="transition_case_time_idx")]
+
+    def __str__(self):
+        return f"{self.case_id}: {self.source} → {self.target}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Case transitions are immutable.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Case transitions are immutable.")
+
+
+class CaseAccessLog(models.Model):
+    """Who saw unmasked personal data of which case, and when (PIPL)."""
+
+    case = models.ForeignKey(LoanCase, on_delete=models.PROTECT, related_name="access_log")
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    what = models.CharField(max_length=50)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("personal data access")
+        verbose_name_plural = _("personal data accesses")

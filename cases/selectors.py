@@ -1,0 +1,82 @@
+"""Reads of loan cases. Every staff-facing query starts from cases_for_user, so
+a case of another branch is simply not there (a 404 in views)."""
+
+import datetime
+
+from django.utils import timezone
+
+from cases import sla
+from cases.models import LoanCase
+from cases.states import FINAL_STATES
+
+
+def cases_for_user(user):
+    """The cases a staff member may see: head office all, others their branch."""
+    if not user.is_authenticated or not user.is_active:
+        return LoanCase.objects.none()
+    if user.is_head_office:
+        return LoanCase.objects.all()
+    if user.branch_id is None:
+        return LoanCase.objects.none()
+    return LoanCase.objects.filter(branch_id=user.branch_id)
+
+
+def user_can_access_case(user, case) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_head_office or (user.branch_id is not None and user.branch_id == case.branch_id)
+
+
+def case_get_for_user(user, number):
+    """The case with this number if the user may see it, else LoanCase.DoesNotExist."""
+    return cases_for_user(user).select_related("branch", "officer").get(number=number)
+
+
+def _open(queryset):
+    # Written exactly as the partial indexes' condition so that PostgreSQL can
+    # prove the index applies.
+    return queryset.exclude(status__in=FINAL_STATES)
+
+
+def case_list_for_user(user):
+    """Open cases in the user's scope, most urgent deadline first."""
+    return _open(cases_for_user(user)).order_by("due_at", "id")
+
+
+def case_list_overdue(user, now=None):
+    """Open cases whose deadline has passed: a range scan of the due_at index."""
+    now = now or timezone.now()
+    return _open(cases_for_user(user)).filter(due_at__lt=now).order_by("due_at", "id")
+
+
+def case_list_due_soon(user, now=None, business_days=1):
+    """Open cases not yet overdue, due by the end of the n-th business day
+    after today (0: due by the end of today)."""
+    now = now or timezone.now()
+    today = now.astimezone(sla.local_tz()).date()
+    until = sla.end_of_day(sla.add_business_days(today, business_days))
+    return (
+        _open(cases_for_user(user))
+        .filter(due_at__gte=now, due_at__lte=until)
+        .order_by("due_at", "id")
+    )
+
+
+def business_days_overdue(case, now=None) -> int:
+    """Whole business days since the deadline passed (0 when not overdue)."""
+    if case.due_at is None:
+        return 0
+    now = now or timezone.now()
+    if case.due_at >= now:
+        return 0
+    return sla.business_days_between(
+        sla.due_date(case.due_at), now.astimezone(sla.local_tz()).date()
+    )
+
+
+def case_history(case):
+    return case.transitions.select_related("actor").order_by("created_at", "id")
+
+
+def today_local(now=None) -> datetime.date:
+    return (now or timezone.now()).astimezone(sla.local_tz()).date()

@@ -1,0 +1,205 @@
+"""The only write path for loan cases.
+
+case_transition locks the row, checks scope, permission, four-eyes and guards,
+runs the django-fsm-2 transition, writes the audit row, stores the new deadline
+and writes the borrower's notices, all in one database transaction. Dispatch of
+the notices is queued only after commit (transactional outbox).
+"""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransition
+
+from cases import sla
+from cases.identity import normalize_id_number, normalize_phone
+from cases.models import CaseNumberSequence, CaseTransition, LoanCase
+from cases.selectors import user_can_access_case
+from cases.states import FOUR_EYES, REASON_REQUIRED, CaseState, Transition
+from notifications import services as notification_services
+
+
+class TransitionRefused(Exception):
+    """A transition that may not happen; nothing was written.
+
+    `code` says which check refused it: not_found, wrong_state, permission,
+    four_eyes, reason_required, guard, conflict, calendar."""
+
+    def __init__(self, code, message):
+        self.code = code
+        self.message = message
+        super().__init__(str(message))
+
+    def __str__(self):
+        return str(self.message)
+
+
+def _refuse(code, message):
+    raise TransitionRefused(code, message)
+
+
+def allocate_case_numbers(year: int, count: int = 1) -> list[str]:
+    """Reserve `count` consecutive case numbers of the year, e.g. HL-2026-000123.
+
+    Runs inside the caller's transaction; the sequence row is locked so two
+    creators never get the same number."""
+    with transaction.atomic():
+        CaseNumberSequence.objects.get_or_create(year=year)
+        seq = CaseNumberSequence.objects.select_for_update().get(year=year)
+        first = seq.last_number + 1
+        seq.last_number += count
+        seq.save(update_fields=["last_number"])
+    return [f"HL-{year}-{n:06d}" for n in range(first, first + count)]
+
+
+def case_create(*, branch, officer, borrower_name, borrower_id_number, borrower_phone="",
+                borrower_email="", property_address, loan_amount, at=None) -> LoanCase:
+    """Open a new case in state `submitted`, with its first deadline."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        case = LoanCase(
+            number=allocate_case_numbers(at.astimezone(sla.local_tz()).year)[0],
+            branch=branch,
+            officer=officer,
+            borrower_name=borrower_name.strip(),
+            borrower_id_number=normalize_id_number(borrower_id_number),
+            borrower_phone=normalize_phone(borrower_phone) if borrower_phone else "",
+            borrower_email=(borrower_email or "").strip(),
+            property_address=property_address.strip(),
+            loan_amount=loan_amount,
+            entered_state_at=at,
+        )
+        case.full_clean(exclude=["number", "status"])
+        try:
+            case.due_at = sla.due_at_for(CaseState.SUBMITTED, at)
+        except sla.CalendarNotCovered as exc:
+            _refuse("calendar", str(exc))
+        case.save()
+    return case
+
+
+def check_transition(case, name, actor, reason=""):
+    """Raise TransitionRefused if `actor` may not fire `name` on `case` now.
+
+    Used by the service under the row lock and by views to decide which
+    buttons to show; it reads the instance only."""
+    if not user_can_access_case(actor, case):
+        _refuse("not_found", _("No such case."))
+    method = getattr(case, name)
+    meta = method._django_fsm
+    spec = meta.get_transition(case.status)
+    if spec is None or not meta.has_transition(case.status):
+        _refuse(
+            "wrong_state",
+            _("A case that is “%(state)s” cannot be given “%(transition)s”.")
+            % {"state": case.get_status_display(), "transition": Transition(name).label},
+        )
+    if not actor.is_active or not spec.has_perm(case, actor):
+        _refuse(
+            "permission",
+            _("You do not have permission to “%(transition)s”.") % {"transition": Transition(name).label},
+        )
+    if name in FOUR_EYES and case.signed_by_id == actor.pk:
+        _refuse(
+            "four_eyes",
+            _("Four-eyes rule: you signed this case with the borrower, so someone else must “%(transition)s” it.")
+            % {"transition": Transition(name).label},
+        )
+    if name in REASON_REQUIRED and not (reason or "").strip():
+        _refuse("reason_required", _("Please give a reason; the borrower will be told it."))
+    for condition in spec.conditions:
+        if not condition(case):
+            _refuse("guard", condition.refusal_message)
+
+
+def available_transitions(case, actor) -> list[str]:
+    """The transitions this user may fire on the case now (a reason aside)."""
+    names = []
+    for name in Transition.values:
+        try:
+            check_transition(case, name, actor, reason="-")
+        except TransitionRefused:
+            continue
+        names.append(name)
+    return names
+
+
+def case_transition(*, case, name, actor, reason="", payload=None, at=None) -> CaseTransition:
+    """Fire transition `name` on `case` as `actor`. Returns the audit row.
+
+    `case` is the caller's copy: if the stored case has moved on since the
+    caller read it, the attempt is refused as a conflict rather than applied
+    to a state the user never saw. `at` backdates the change (demo data and
+    imports only; views never pass it)."""
+    if name not in Transition.values:
+        raise ValueError(f"Unknown transition {name!r}")
+    reason = (reason or "").strip()
+    payload = dict(payload or {})
+    at = at or timezone.now()
+    try:
+        with transaction.atomic():
+            locked = LoanCase.objects.select_for_update().get(pk=case.pk)
+            if locked.status != case.status:
+                _refuse(
+                    "conflict",
+                    _("Someone else changed this case meanwhile (it is now “%(state)s”). Reload the page and try again.")
+                    % {"state": locked.get_status_display()},
+                )
+            check_transition(locked, name, actor, reason)
+            source = locked.status
+            getattr(locked, name)(actor=actor, reason=reason, payload=payload)
+            locked.entered_state_at = at
+            try:
+                locked.due_at = sla.due_at_for(locked.status, at)
+            except sla.CalendarNotCovered as exc:
+                _refuse("calendar", str(exc))
+            locked.save()
+            record = CaseTransition.objects.create(
+                case=locked,
+                transition=name,
+                source=source,
+                target=locked.status,
+                actor=actor,
+                reason=reason,
+                payload=payload,
+                created_at=at,
+                due_at=locked.due_at,
+            )
+            notification_services.notices_for_transition(case=locked, record=record)
+    except ConcurrentTransition:
+        # The row changed between our lock and our save: only possible where
+        # select_for_update is a no-op. Nothing was written.
+        _refuse("conflict", _("Someone else changed this case meanwhile. Reload the page and try again."))
+    _refresh(case, locked)
+    return record
+
+
+def _refresh(case, fresh):
+    """Bring the caller's instance up to date without a second query."""
+    for field in LoanCase._meta.concrete_fields:
+        if field.attname != "status":
+            setattr(case, field.attname, getattr(fresh, field.attname))
+    case.__dict__["status"] = fresh.status
+    case._update_initial_state()
+
+
+def _verb(name):
+    def fire(*, case, actor, reason="", payload=None, at=None):
+        return case_transition(case=case, name=name, actor=actor, reason=reason, payload=payload, at=at)
+
+    fire.__name__ = f"case_{name}"
+    fire.__doc__ = f"Fire the `{name}` transition; see case_transition."
+    return fire
+
+
+case_sign = _verb(Transition.SIGN)
+case_start_review = _verb(Transition.START_REVIEW)
+case_approve = _verb(Transition.APPROVE)
+case_reject = _verb(Transition.REJECT)
+case_request_documents = _verb(Transition.REQUEST_DOCUMENTS)
+case_receive_documents = _verb(Transition.RECEIVE_DOCUMENTS)
+case_start_registration = _verb(Transition.START_REGISTRATION)
+case_disburse = _verb(Transition.DISBURSE)
+case_hold = _verb(Transition.HOLD)
+case_resume = _verb(Transition.RESUME)
+case_withdraw = _verb(Transition.WITHDRAW)
