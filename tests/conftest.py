@@ -1,4 +1,7 @@
 import os
+import shutil
+
+import pytest
 
 # Tests run with DEBUG off, like production, but without HTTPS redirects and
 # with plain static storage (whitenoise's manifest needs collectstatic).
@@ -6,5 +9,44 @@ os.environ.setdefault("LOANFLOW_ALLOW_DEV_KEY", "1")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SECURE_COOKIES", "0")
 os.environ.setdefault("STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage")
+# Playwright's sync API runs an event loop; Django must allow ORM calls beside it.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from tests.base import *  # noqa: E402,F401,F403  (fixtures)
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "test-artifacts")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    # Debian's chromium, never a downloaded browser; no background traffic on
+    # a closed network.
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture
+def screenshot_dir():
+    path = os.path.join(ARTIFACTS, "screenshots")
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.path.exists(CHROMIUM):
+        return
+    skip = pytest.mark.skip(reason=f"Debian chromium not found at {CHROMIUM}: run `make browser`")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)

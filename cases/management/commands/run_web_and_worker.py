@@ -1,0 +1,37 @@
+"""Start the web server and one django-q2 cluster together, for a one-machine
+install. Stops both when either stops or on Ctrl-C."""
+
+import signal
+import subprocess
+import sys
+import time
+
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Run the development web server and the notification worker together."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", default="8000")
+        parser.add_argument("--host", default="127.0.0.1")
+
+    def handle(self, *args, **options):
+        manage = [sys.executable, "manage.py"]
+        worker = subprocess.Popen(manage + ["qcluster"])
+        web = subprocess.Popen(manage + ["runserver", "--noreload", f"{options['host']}:{options['port']}"])
+        children = [web, worker]
+        try:
+            while all(child.poll() is None for child in children):
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            for child in children:
+                if child.poll() is None:
+                    child.send_signal(signal.SIGTERM)
+            for child in children:
+                try:
+                    child.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    child.kill()
