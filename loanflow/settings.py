@@ -203,6 +203,13 @@ if os.environ.get("Q_BROKER_URL"):
 else:
     Q_CLUSTER["orm"] = "default"
 
+# Cache: rate limits and lockouts must be shared by every web process, so
+# production sets CACHE_URL (Redis); the default suits one process.
+if os.environ.get("CACHE_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["CACHE_URL"]}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "loanflow"}}
+
 # Business calendar: the years whose State Council holiday schedule (with make-up
 # working days) has been announced and is in the `holidays` package we pin. A
 # deadline that falls in any other year is refused rather than guessed.

@@ -2,7 +2,9 @@
 
 CONTRACT (other apps call these; keep the signatures):
   notices_for_transition(*, case, record) -> list[Notification]
-  notices_for_event(*, case, key, at=None) -> list[Notification]
+  notices_for_event(*, case, key, at=None, channels=None) -> list[Notification]
+  dispatch_suppressed()  context manager: notices written inside are not queued (demo history)
+  settle_demo_history(*, now) -> None: demo data only; old notices get realistic outcomes
   notification_mark_read(*, notification, at=None) -> bool
   notification_acknowledge(*, notification, at=None) -> bool
   notification_retry(*, notification, actor) -> Notification
@@ -11,6 +13,8 @@ CONTRACT (other apps call these; keep the signatures):
   task_complete(*, task, actor, outcome, reached=True) -> StaffTask
 """
 
+
+import contextlib
 
 from django.db import transaction
 from django.utils import timezone
@@ -39,10 +43,12 @@ def notices_for_transition(*, case, record):
     return notices_for_event(case=case, key=record.transition, at=record.created_at, record=record)
 
 
-def notices_for_event(*, case, key, at=None, record=None):
+def notices_for_event(*, case, key, at=None, channels=None, record=None):
     at = at or timezone.now()
     notices = []
     for channel in _channels_for(case):
+        if channels is not None and channel not in channels:
+            continue
         recipient = {Channel.EMAIL: case.borrower_email, Channel.SMS: case.borrower_phone}.get(channel, "")
         notices.append(
             Notification(
@@ -137,3 +143,12 @@ def task_complete(*, task, actor, outcome, reached=True):
     return task
 
 
+
+
+@contextlib.contextmanager
+def dispatch_suppressed():
+    yield
+
+
+def settle_demo_history(*, now):
+    return None
