@@ -52,24 +52,33 @@ def allocate_case_numbers(year: int, count: int = 1) -> list[str]:
     return [f"HL-{year}-{n:06d}" for n in range(first, first + count)]
 
 
-def case_create(*, branch, officer, borrower_name, borrower_id_number, borrower_phone="",
-                borrower_email="", property_address, loan_amount, at=None) -> LoanCase:
-    """Open a new case in state `submitted`, with its first deadline."""
+def _new_case(*, number, at, branch, officer, borrower_name, borrower_id_number, borrower_phone="",
+              borrower_email="", property_address, loan_amount) -> LoanCase:
+    """A validated, unsaved case in state `submitted`."""
+    case = LoanCase(
+        number=number,
+        branch=branch,
+        officer=officer,
+        borrower_name=borrower_name.strip(),
+        borrower_id_number=normalize_id_number(borrower_id_number),
+        borrower_phone=normalize_phone(borrower_phone) if borrower_phone else "",
+        borrower_email=(borrower_email or "").strip(),
+        property_address=property_address.strip(),
+        loan_amount=loan_amount,
+        entered_state_at=at,
+    )
+    case.full_clean(exclude=["number", "status"], validate_unique=False, validate_constraints=False)
+    return case
+
+
+def case_create(*, at=None, **fields) -> LoanCase:
+    """Open a new case in state `submitted`, with its first deadline.
+
+    Fields as in _new_case; bad data raises ValidationError and writes nothing."""
     at = at or timezone.now()
     with transaction.atomic():
-        case = LoanCase(
-            number=allocate_case_numbers(at.astimezone(sla.local_tz()).year)[0],
-            branch=branch,
-            officer=officer,
-            borrower_name=borrower_name.strip(),
-            borrower_id_number=normalize_id_number(borrower_id_number),
-            borrower_phone=normalize_phone(borrower_phone) if borrower_phone else "",
-            borrower_email=(borrower_email or "").strip(),
-            property_address=property_address.strip(),
-            loan_amount=loan_amount,
-            entered_state_at=at,
-        )
-        case.full_clean(exclude=["number", "status"])
+        number = allocate_case_numbers(at.astimezone(sla.local_tz()).year)[0]
+        case = _new_case(number=number, at=at, **fields)
         try:
             case.due_at = sla.due_at_for(CaseState.SUBMITTED, at)
         except sla.CalendarNotCovered as exc:
@@ -124,6 +133,30 @@ def available_transitions(case, actor) -> list[str]:
     return names
 
 
+def _apply_transition(case, name, actor, reason, payload, at, policies=None) -> CaseTransition:
+    """Check and apply a transition to an instance in memory; return the
+    unsaved audit row. The callers below do the locking and the writes."""
+    check_transition(case, name, actor, reason)
+    source = case.status
+    getattr(case, name)(actor=actor, reason=reason, payload=payload)
+    case.entered_state_at = at
+    try:
+        case.due_at = sla.due_at_for(case.status, at, policies)
+    except sla.CalendarNotCovered as exc:
+        _refuse("calendar", str(exc))
+    return CaseTransition(
+        case=case,
+        transition=name,
+        source=source,
+        target=case.status,
+        actor=actor,
+        reason=reason,
+        payload=payload,
+        created_at=at,
+        due_at=case.due_at,
+    )
+
+
 def case_transition(*, case, name, actor, reason="", payload=None, at=None) -> CaseTransition:
     """Fire transition `name` on `case` as `actor`. Returns the audit row.
 
@@ -145,26 +178,9 @@ def case_transition(*, case, name, actor, reason="", payload=None, at=None) -> C
                     _("Someone else changed this case meanwhile (it is now “%(state)s”). Reload the page and try again.")
                     % {"state": locked.get_status_display()},
                 )
-            check_transition(locked, name, actor, reason)
-            source = locked.status
-            getattr(locked, name)(actor=actor, reason=reason, payload=payload)
-            locked.entered_state_at = at
-            try:
-                locked.due_at = sla.due_at_for(locked.status, at)
-            except sla.CalendarNotCovered as exc:
-                _refuse("calendar", str(exc))
+            record = _apply_transition(locked, name, actor, reason, payload, at)
             locked.save()
-            record = CaseTransition.objects.create(
-                case=locked,
-                transition=name,
-                source=source,
-                target=locked.status,
-                actor=actor,
-                reason=reason,
-                payload=payload,
-                created_at=at,
-                due_at=locked.due_at,
-            )
+            record.save()
             notification_services.notices_for_transition(case=locked, record=record)
     except ConcurrentTransition:
         # The row changed between our lock and our save: only possible where
@@ -172,6 +188,62 @@ def case_transition(*, case, name, actor, reason="", payload=None, at=None) -> C
         _refuse("conflict", _("Someone else changed this case meanwhile. Reload the page and try again."))
     _refresh(case, locked)
     return record
+
+
+def cases_import_with_history(histories, *, batch_size=2000) -> int:
+    """Create many new cases, each with a backdated history, in bulk.
+
+    `histories` yields (case_fields, steps): case_fields as for case_create
+    (plus `at`), steps a list of (name, actor, reason, payload, at). Each step
+    goes through the same checks and deadline rules as case_transition; a
+    refused step ends that case's history where it stands. For demo data and
+    migrations from another system: the cases are new, so no row locks are
+    needed, and the writes are a few bulk INSERTs per batch."""
+    policies = sla.load_policies()
+    created = 0
+    batch = []
+    for case_fields, steps in histories:
+        batch.append((case_fields, steps))
+        if len(batch) >= batch_size:
+            created += _import_batch(batch, policies)
+            batch = []
+    if batch:
+        created += _import_batch(batch, policies)
+    return created
+
+
+def _import_batch(batch, policies) -> int:
+    with transaction.atomic():
+        by_year = {}
+        for case_fields, _ in batch:
+            by_year.setdefault(case_fields["at"].astimezone(sla.local_tz()).year, []).append(case_fields)
+        numbers = {year: iter(allocate_case_numbers(year, len(items))) for year, items in by_year.items()}
+        cases, records = [], []
+        for case_fields, steps in batch:
+            fields = dict(case_fields)
+            at = fields.pop("at")
+            case = _new_case(number=next(numbers[at.astimezone(sla.local_tz()).year]), at=at, **fields)
+            case.due_at = sla.due_at_for(CaseState.SUBMITTED, at, policies)
+            case_records = []
+            for name, actor, reason, payload, step_at in steps:
+                try:
+                    case_records.append(
+                        _apply_transition(case, name, actor, (reason or "").strip(), dict(payload or {}), step_at, policies)
+                    )
+                except TransitionRefused:
+                    break
+            cases.append(case)
+            records.append(case_records)
+        LoanCase.objects.bulk_create(cases)
+        flat = []
+        for case, case_records in zip(cases, records):
+            for record in case_records:
+                record.case = case
+                flat.append(record)
+        CaseTransition.objects.bulk_create(flat)
+        for record in flat:
+            notification_services.notices_for_transition(case=record.case, record=record)
+    return len(cases)
 
 
 def _refresh(case, fresh):
@@ -203,3 +275,38 @@ case_disburse = _verb(Transition.DISBURSE)
 case_hold = _verb(Transition.HOLD)
 case_resume = _verb(Transition.RESUME)
 case_withdraw = _verb(Transition.WITHDRAW)
+
+
+def case_unmask(*, case, actor, what="borrower_id_number,borrower_phone,borrower_email"):
+    """Record that `actor` was shown the case's unmasked personal data (PIPL).
+
+    The caller shows the data only after this returns; without the permission
+    nothing is written and TransitionRefused("permission") is raised."""
+    from cases.models import CaseAccessLog
+
+    if not user_can_access_case(actor, case):
+        _refuse("not_found", _("No such case."))
+    if not actor.has_perm("cases.unmask_loancase"):
+        _refuse("permission", _("You do not have permission to see unmasked personal data."))
+    return CaseAccessLog.objects.create(case=case, user=actor, what=what)
+
+
+def case_resend_status_link(*, case, actor, at=None):
+    """Issue a new status-page link (the old one stops working) and queue it to
+    the borrower by email and SMS, in one transaction. Returns the notices."""
+    from borrowers.services import link_issue
+    from notifications.models import Channel
+
+    if not user_can_access_case(actor, case):
+        _refuse("not_found", _("No such case."))
+    with transaction.atomic():
+        notices = notification_services.notices_for_event(
+            case=case, key="status_link", at=at, channels=[Channel.EMAIL, Channel.SMS]
+        )
+        if not notices:
+            _refuse(
+                "guard",
+                _("The borrower has no reachable email or mobile phone; give them the link in person or by phone."),
+            )
+        link_issue(case)
+    return notices

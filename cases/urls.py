@@ -1,10 +1,22 @@
 from django.urls import path
 
-from cases import views
+from cases import views, views_reports
 
 app_name = "cases"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("tasks/<int:pk>/complete/", views.task_complete, name="task_complete"),
     path("cases/<str:number>/", views.case_detail, name="detail"),
+    path("cases/<str:number>/transition/", views.case_transition, name="transition"),
+    path("cases/<str:number>/unmask/", views.case_unmask, name="unmask"),
+    path("cases/<str:number>/resend-link/", views.case_resend_link, name="resend_link"),
+    path("overdue/", views_reports.overdue_list, name="overdue"),
+    path("overdue/export.<str:fmt>", views_reports.overdue_export, name="overdue_export"),
+    path("notices/", views_reports.notice_monitor, name="notices"),
+    path("notices/<int:pk>/retry/", views_reports.notice_retry, name="notice_retry"),
+    path("notices/<int:pk>/handled/", views_reports.notice_handled, name="notice_handled"),
+    path("supervisor/report/", views_reports.supervisor_report, name="report"),
+    path("supervisor/report/<str:table>.<str:fmt>", views_reports.report_export, name="report_export"),
+    path("supervisor/bulk/", views_reports.bulk_change, name="bulk"),
 ]

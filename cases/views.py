@@ -1,21 +1,182 @@
-from django.contrib.auth.decorators import login_required
-from django.http import Http404
-from django.shortcuts import render
+"""Staff pages around one person's work and one case: my work, tasks, case detail."""
 
-from cases import selectors
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language, gettext as _
+from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
+from django_tables2.paginators import LazyPaginator
+
+from cases import reports, selectors, services
+from cases.forms import TaskOutcomeForm, TransitionForm
 from cases.models import LoanCase
+from cases.services import TransitionRefused
+from cases.states import REASON_REQUIRED, Transition
+from cases.tables import MyCasesTable
+from notifications import services as notification_services
+from notifications.models import Channel, StaffTask
+
+PER_PAGE = 25
+
+
+def _case_or_404(user, number):
+    try:
+        return selectors.case_get_for_user(user, number)
+    except LoanCase.DoesNotExist:
+        raise Http404
 
 
 @login_required
 def home(request):
-    return render(request, "cases/home.html")
+    """My work: my open cases, most urgent first, and my open tasks."""
+    now = timezone.now()
+    table = MyCasesTable(reports.my_open_cases(request.user), now=now)
+    RequestConfig(request, paginate={"paginator_class": LazyPaginator, "per_page": PER_PAGE}).configure(table)
+    tasks = list(reports.my_open_tasks(request.user)[:PER_PAGE + 1])
+    ctx = {
+        "table": table,
+        "counts": reports.my_case_counts(request.user, now),
+        "tasks": tasks[:PER_PAGE],
+        "more_tasks": len(tasks) > PER_PAGE,
+        "task_form": TaskOutcomeForm(),
+        "now": now,
+    }
+    return render(request, "cases/my_work.html", ctx)
+
+
+@login_required
+@require_POST
+def task_complete(request, pk):
+    try:
+        task = reports.task_get_for_user(request.user, pk)
+    except StaffTask.DoesNotExist:
+        raise Http404
+    form = TaskOutcomeForm(request.POST)
+    if task.status != StaffTask.Status.OPEN:
+        messages.info(request, _("This task was already done."))
+    elif not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    else:
+        notification_services.task_complete(
+            task=task, actor=request.user, outcome=form.cleaned_data["outcome"], reached=form.cleaned_data["reached"]
+        )
+        messages.success(request, _("Task recorded as done: %(task)s, case %(case)s.") % {
+            "task": task.get_kind_display(), "case": task.case.number,
+        })
+    return redirect(_safe_next(request, "cases:home"))
+
+
+def _safe_next(request, default):
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return default
+
+
+def _transition_buttons(case, user, failed=None):
+    """One form per transition the user may fire now; a failed form keeps its input."""
+    buttons = []
+    for name in services.available_transitions(case, user):
+        if failed is not None and failed.data.get("name") == name:
+            form = failed
+        else:
+            form = TransitionForm(initial={"name": name, "seen_status": case.status})
+        buttons.append(
+            {
+                "name": name,
+                "label": Transition(name).label,
+                "needs_reason": name in REASON_REQUIRED,
+                "needs_documents": name == Transition.REQUEST_DOCUMENTS,
+                "danger": name in (Transition.REJECT, Transition.WITHDRAW),
+                "form": form,
+            }
+        )
+    return buttons
+
+
+def _detail(request, case, *, unmasked=False, failed=None, status=200):
+    ctx = {
+        "case": case,
+        "timeline": reports.case_timeline(case),
+        "buttons": _transition_buttons(case, request.user, failed),
+        "can_unmask": request.user.has_perm("cases.unmask_loancase"),
+        "unmasked": unmasked,
+        "days_overdue": reports.days_overdue(case),
+        "now": timezone.now(),
+    }
+    return render(request, "cases/detail.html", ctx, status=status)
 
 
 @login_required
 def case_detail(request, number):
+    return _detail(request, _case_or_404(request.user, number))
+
+
+@login_required
+@require_POST
+def case_transition(request, number):
+    case = _case_or_404(request.user, number)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, case, failed=form, status=400)
+    name = form.cleaned_data["name"]
+    if form.cleaned_data["seen_status"] != case.status:
+        messages.error(
+            request,
+            _("Someone else changed this case meanwhile (it is now “%(state)s”). Reload the page and try again.")
+            % {"state": case.get_status_display()},
+        )
+        return redirect(case)
     try:
-        case = selectors.case_get_for_user(request.user, number)
-    except LoanCase.DoesNotExist:
-        raise Http404
-    history = selectors.case_history(case)
-    return render(request, "cases/detail.html", {"case": case, "history": history})
+        services.case_transition(
+            case=case, name=name, actor=request.user, reason=form.cleaned_data["reason"], payload=form.payload()
+        )
+    except TransitionRefused as refused:
+        messages.error(request, str(refused.message))
+        return redirect(case)
+    messages.success(
+        request,
+        _("Done: “%(transition)s”. The case is now “%(state)s” and the borrower is being told.")
+        % {"transition": Transition(name).label, "state": case.get_status_display()},
+    )
+    return redirect(case)
+
+
+@login_required
+@require_POST
+def case_unmask(request, number):
+    case = _case_or_404(request.user, number)
+    try:
+        services.case_unmask(case=case, actor=request.user)
+    except TransitionRefused:
+        raise PermissionDenied
+    # Rendered, not redirected: the full data is shown for this response only
+    # and is masked again on the next visit.
+    return _detail(request, case, unmasked=True)
+
+
+@login_required
+@require_POST
+def case_resend_link(request, number):
+    case = _case_or_404(request.user, number)
+    try:
+        notices = services.case_resend_status_link(case=case, actor=request.user)
+    except TransitionRefused as refused:
+        messages.error(request, str(refused.message))
+        return redirect(case)
+    separator = "、" if (get_language() or "").startswith("zh") else ", "
+    channels = separator.join(str(Channel(n.channel).label) for n in notices)
+    messages.success(
+        request,
+        _("A new status-page link is on its way to the borrower (%(channels)s). The old link no longer works.")
+        % {"channels": channels},
+    )
+    return redirect(case)

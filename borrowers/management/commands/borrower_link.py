@@ -1,0 +1,41 @@
+"""For support staff: give a borrower a new status page link.
+
+    manage.py borrower_link HL-2026-000123           # new link, printed
+    manage.py borrower_link HL-2026-000123 --sms     # ... and sent by SMS
+    manage.py borrower_link HL-2026-000123 --revoke  # old link stops, no new one
+
+A new link always replaces the old one (and ends sessions opened with it)."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from borrowers import services
+from cases.models import LoanCase
+
+
+class Command(BaseCommand):
+    help = "Issue (or revoke) a borrower's status page link and print its URL."
+
+    def add_arguments(self, parser):
+        parser.add_argument("case_number")
+        group = parser.add_mutually_exclusive_group()
+        group.add_argument("--sms", action="store_true", help="also send the new link to the borrower by SMS")
+        group.add_argument("--revoke", action="store_true", help="revoke the active link without issuing a new one")
+
+    def handle(self, *args, case_number, sms, revoke, **options):
+        case = LoanCase.objects.filter(number=case_number.strip().upper()).first()
+        if case is None:
+            raise CommandError(f"No case numbered {case_number!r}.")
+        if revoke:
+            count = services.link_revoke(case)
+            self.stdout.write(f"Revoked {count} link(s) of {case.number}.")
+            return
+        if sms:
+            if not case.borrower_phone:
+                raise CommandError(f"{case.number} has no mobile number on file.")
+            services.link_resend(case)
+            url = services.status_page_url(case)
+            self.stdout.write(f"Sent by SMS to {case.masked_phone}.")
+        else:
+            link, token = services.link_issue(case)
+            url = services.status_page_url(case, token)
+        self.stdout.write(url)

@@ -1,0 +1,70 @@
+"""django-filter sets for the case lists; every choice is limited to what the user may see."""
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cases import reports, sla
+from cases.models import LoanCase
+from cases.states import OPEN_STATES, CaseState
+
+
+class OverdueFilter(django_filters.FilterSet):
+    branch = django_filters.ModelChoiceFilter(label=_("Branch"), queryset=None, empty_label=_("All branches"))
+    status = django_filters.ChoiceFilter(
+        label=_("Stage"),
+        choices=[(s.value, s.label) for s in CaseState if s in OPEN_STATES],
+        empty_label=_("All stages"),
+    )
+    officer = django_filters.ModelChoiceFilter(label=_("Officer"), queryset=None, empty_label=_("All officers"))
+    min_days = django_filters.NumberFilter(
+        label=_("At least this many business days overdue"),
+        method="filter_min_days",
+        min_value=1,
+        max_value=250,
+        widget=forms.NumberInput(attrs={"min": 1, "max": 250, "step": 1}),
+    )
+    undelivered = django_filters.BooleanFilter(
+        label=_("Has an undelivered notice"),
+        method="filter_undelivered",
+        widget=forms.Select(choices=[("", _("Any")), ("true", _("Yes")), ("false", _("No"))]),
+    )
+
+    class Meta:
+        model = LoanCase
+        fields = ["branch", "status", "officer"]
+
+    def __init__(self, *args, user, now=None, **kwargs):
+        self.user = user
+        self.now = now
+        super().__init__(*args, **kwargs)
+        self.filters["branch"].queryset = reports.branches_for_user(user)
+        self.filters["officer"].queryset = reports.staff_for_user(user)
+        if not user.is_head_office:
+            # One branch only: the choice would say nothing.
+            del self.filters["branch"]
+
+    def filter_min_days(self, queryset, name, value):
+        try:
+            cutoff = reports.overdue_cutoff(int(value), now=self.now)
+        except sla.CalendarNotCovered as exc:
+            self.form.add_error("min_days", str(exc))
+            return queryset.none()
+        return queryset.filter(due_at__lte=cutoff)
+
+    def filter_undelivered(self, queryset, name, value):
+        if value is None:
+            return queryset
+        flag = reports.has_undelivered_notice()
+        return queryset.filter(flag if value else ~flag)
+
+
+class BulkFilter(OverdueFilter):
+    """The bulk page lists all open cases, not only overdue ones."""
+
+    class Meta(OverdueFilter.Meta):
+        pass
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.filters["min_days"]

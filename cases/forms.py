@@ -1,0 +1,128 @@
+"""Forms of the staff pages. Each validates input and says what is wrong in
+the user's language; the writes happen in services."""
+
+import datetime
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cases import reports
+from cases.states import REASON_REQUIRED, CaseState, Transition
+
+
+class TransitionForm(forms.Form):
+    name = forms.ChoiceField(choices=Transition.choices, widget=forms.HiddenInput)
+    # The status the user saw: if the case moved on meanwhile, the change is
+    # refused as a conflict instead of being applied to a state they never saw.
+    seen_status = forms.ChoiceField(choices=CaseState.choices, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("Reason (the borrower will be told)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    documents = forms.CharField(
+        label=_("Missing documents, one per line"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        name = data.get("name")
+        if name in REASON_REQUIRED and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Please give a reason; the borrower will be told it."))
+        if name == Transition.REQUEST_DOCUMENTS and not self.document_list():
+            self.add_error("documents", _("List the documents the borrower must bring, one per line."))
+        return data
+
+    def document_list(self) -> list[str]:
+        text = self.cleaned_data.get("documents") or ""
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+    def payload(self) -> dict:
+        if self.cleaned_data["name"] == Transition.REQUEST_DOCUMENTS:
+            return {"documents": self.document_list()}
+        return {}
+
+
+class TaskOutcomeForm(forms.Form):
+    outcome = forms.CharField(
+        label=_("Outcome"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Write down what happened, e.g. who you spoke to and what was agreed.")},
+    )
+    reached = forms.BooleanField(label=_("I reached the borrower"), required=False, initial=True)
+
+
+class HandledForm(forms.Form):
+    note = forms.CharField(label=_("How was the borrower told?"), required=False, max_length=500)
+
+
+class ReportForm(forms.Form):
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    branch = forms.ModelChoiceField(label=_("Branch"), queryset=None, required=False, empty_label=_("All branches"))
+
+    MAX_DAYS = 366
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["branch"].queryset = reports.branches_for_user(user)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end:
+            if start > end:
+                raise forms.ValidationError(_("The start date must not be after the end date."))
+            if (end - start).days >= self.MAX_DAYS:
+                raise forms.ValidationError(_("Choose a period of at most one year."))
+        return data
+
+    @classmethod
+    def defaults(cls, now=None):
+        period = reports.Period.last_days(30, now)
+        return {"start": period.start, "end": period.end}
+
+    def period(self):
+        return reports.Period(start=self.cleaned_data["start"], end=self.cleaned_data["end"])
+
+
+class BulkForm(forms.Form):
+    ACTIONS = [("hold", _("Put on hold")), ("resume", _("Resume"))]
+
+    action = forms.ChoiceField(label=_("Action"), choices=ACTIONS, widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label=_("Reason (the borrowers will be told)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    cases = forms.ModelMultipleChoiceField(
+        label=_("Cases"),
+        queryset=None,
+        to_field_name="number",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Select at least one case.")},
+    )
+
+    def __init__(self, *args, cases, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only cases the user may see can be chosen: anything else is "not a valid choice".
+        self.fields["cases"].queryset = cases
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "hold" and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Please give a reason; the borrowers will be told it."))
+        return data
+
+
+def parse_date(value, default: datetime.date) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return default

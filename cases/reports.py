@@ -1,0 +1,491 @@
+"""Read queries for the dashboards: my work, overdue list, notification
+monitor and the supervisor report.
+
+Everything here is scoped the way cases.selectors.cases_for_user is: head
+office sees all branches, everyone else their own branch. Lists return
+querysets (the views paginate without counting); reports return small lists
+of dicts, aggregated by the database.
+"""
+
+import dataclasses
+import datetime
+
+from django.conf import settings
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from cases import selectors, sla
+from cases.models import Branch, CaseTransition, LoanCase, Role, User
+from cases.states import FINAL_STATES, OPEN_STATES, CaseState, Transition
+from notifications.models import (
+    DELIVERED_STATUSES,
+    FAILED_STATUSES,
+    Channel,
+    Notification,
+    NotificationStatus,
+    StaffTask,
+)
+
+# How long a notice may take to reach the borrower before it counts against
+# the officer's KPI, and before the monitor calls it stuck. The lead may move
+# these into settings; the defaults are the bank's service standard.
+NOTICE_TARGET = datetime.timedelta(hours=getattr(settings, "NOTICE_DELIVERY_TARGET_HOURS", 24))
+QUEUE_STUCK_AFTER = datetime.timedelta(minutes=getattr(settings, "NOTICE_QUEUE_STUCK_MINUTES", 15))
+ACK_EXPECTED_WITHIN = datetime.timedelta(hours=getattr(settings, "NOTICE_ACK_EXPECTED_HOURS", 72))
+
+# Status-page notices are on the page the moment the case changes; they are
+# never "undelivered" and would only flatter the delivery figures.
+SENT_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.PHONE)
+
+# A notice that has not (yet) reached the borrower and nobody has dealt with.
+UNDELIVERED = Q(
+    status__in=[
+        NotificationStatus.QUEUED,
+        NotificationStatus.SENDING,
+        NotificationStatus.SENT,
+        *FAILED_STATUSES,
+    ],
+    handled_at__isnull=True,
+    channel__in=SENT_CHANNELS,
+)
+
+
+def _scope(user, prefix=""):
+    """A Q that limits a related model to the user's branches, as cases_for_user does."""
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.is_head_office:
+        return Q()
+    if user.branch_id is None:
+        return Q(pk__in=[])
+    return Q(**{f"{prefix}branch_id": user.branch_id})
+
+
+def branches_for_user(user):
+    if user.is_head_office:
+        return Branch.objects.all()
+    return Branch.objects.filter(pk=user.branch_id)
+
+
+def staff_for_user(user):
+    """Officers and supervisors whose cases the user may see."""
+    return (
+        User.objects.filter(_scope(user), is_active=True, groups__name__in=[Role.OFFICER, Role.SUPERVISOR])
+        .distinct()
+        .order_by("username")
+    )
+
+
+def start_of_day(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(), tzinfo=sla.local_tz())
+
+
+# --- My work -----------------------------------------------------------------
+
+
+def my_open_cases(user):
+    """The user's own open cases, most urgent first; held cases (no clock) last."""
+    return (
+        LoanCase.objects.filter(officer=user)
+        .exclude(status__in=FINAL_STATES)
+        .select_related("branch", "officer")
+        .order_by(F("due_at").asc(nulls_last=True), "id")
+    )
+
+
+def my_case_counts(user, now=None) -> dict:
+    now = now or timezone.now()
+    end_of_today = sla.end_of_day(selectors.today_local(now))
+    return LoanCase.objects.filter(officer=user).exclude(status__in=FINAL_STATES).aggregate(
+        open=Count("id"),
+        overdue=Count("id", filter=Q(due_at__lt=now)),
+        due_today=Count("id", filter=Q(due_at__gte=now, due_at__lte=end_of_today)),
+    )
+
+
+def my_open_tasks(user):
+    return (
+        StaffTask.objects.filter(assigned_to=user, status=StaffTask.Status.OPEN)
+        .select_related("case", "notification")
+        .order_by(F("due_at").asc(nulls_last=True), "id")
+    )
+
+
+def task_get_for_user(user, pk):
+    """An open or done task of a case the user may see, else StaffTask.DoesNotExist."""
+    return StaffTask.objects.select_related("case").get(_scope(user, "case__"), pk=pk)
+
+
+# --- Overdue list --------------------------------------------------------------
+
+
+def _last_notice(field):
+    latest = (
+        Notification.objects.filter(case=OuterRef("pk"), channel__in=SENT_CHANNELS)
+        .order_by("-created_at", "-id")
+        .values(field)[:1]
+    )
+    return Subquery(latest)
+
+
+def with_last_notice(cases):
+    """Annotate each case with its latest borrower notice (one index probe per row shown)."""
+    return cases.annotate(
+        last_notice_channel=_last_notice("channel"),
+        last_notice_status=_last_notice("status"),
+        last_notice_at=_last_notice("created_at"),
+    )
+
+
+def has_undelivered_notice():
+    return Exists(Notification.objects.filter(UNDELIVERED, case=OuterRef("pk")))
+
+
+def overdue_cases(user, now=None):
+    """Every open case past its deadline in the user's scope, most overdue first.
+
+    Built on selectors.case_list_overdue, so it stays a range scan of the
+    partial due_at index whatever filters are added."""
+    return with_last_notice(selectors.case_list_overdue(user, now=now).select_related("branch", "officer"))
+
+
+def overdue_cutoff(min_days: int, now=None) -> datetime.datetime:
+    """Cases due at or before this instant are at least `min_days` business days overdue.
+
+    Walks back from today over the business calendar; raises
+    sla.CalendarNotCovered if that leaves the announced years."""
+    day = selectors.today_local(now)
+    counted = 0
+    while counted < min_days:
+        if sla.is_business_day(day):
+            counted += 1
+        day -= datetime.timedelta(days=1)
+    return sla.end_of_day(day)
+
+
+def days_overdue(case, now=None):
+    """Business days overdue, or None if the calendar does not cover the span."""
+    try:
+        return selectors.business_days_overdue(case, now)
+    except sla.CalendarNotCovered:
+        return None
+
+
+# --- Notification monitor -----------------------------------------------------
+
+
+class Problem:
+    FAILED = "failed"
+    STUCK = "stuck"
+    UNACKNOWLEDGED = "unacknowledged"
+    ALL = (FAILED, STUCK, UNACKNOWLEDGED)
+
+
+def problem_filter(problem, now) -> Q:
+    open_ = Q(handled_at__isnull=True, channel__in=SENT_CHANNELS)
+    if problem == Problem.FAILED:
+        return open_ & Q(status__in=FAILED_STATUSES)
+    if problem == Problem.STUCK:
+        return open_ & (
+            Q(status=NotificationStatus.QUEUED, next_attempt_at__lt=now - QUEUE_STUCK_AFTER)
+            | Q(status=NotificationStatus.SENDING, claimed_at__lt=now - QUEUE_STUCK_AFTER)
+            | Q(status=NotificationStatus.SENT, sent_at__lt=now - NOTICE_TARGET)
+        )
+    if problem == Problem.UNACKNOWLEDGED:
+        return open_ & Q(
+            status__in=[NotificationStatus.DELIVERED, NotificationStatus.READ],
+            acknowledged_at__isnull=True,
+            created_at__lt=now - ACK_EXPECTED_WITHIN,
+        )
+    raise ValueError(problem)
+
+
+def notifications_for_user(user):
+    return Notification.objects.filter(_scope(user, "case__"))
+
+
+def notice_problems(user, problem, now=None):
+    now = now or timezone.now()
+    return (
+        notifications_for_user(user)
+        .filter(problem_filter(problem, now))
+        .select_related("case", "case__officer", "case__branch")
+        .order_by("created_at", "id")
+    )
+
+
+def notice_problem_counts(user, now=None, limit=1000) -> dict:
+    """How many notices have each problem, counted up to `limit` (shown as "1000+")."""
+    now = now or timezone.now()
+    counts = {}
+    for problem in Problem.ALL:
+        ids = notifications_for_user(user).filter(problem_filter(problem, now)).values("id")[: limit + 1]
+        counts[problem] = Notification.objects.filter(id__in=ids).count()
+    return counts
+
+
+def notification_get_for_user(user, pk):
+    return notifications_for_user(user).select_related("case").get(pk=pk)
+
+
+def delivery_rate_by_channel(user, since, until) -> list[dict]:
+    rows = (
+        notifications_for_user(user)
+        .filter(created_at__gte=since, created_at__lt=until, channel__in=SENT_CHANNELS)
+        .exclude(status=NotificationStatus.CANCELLED)
+        .values("channel")
+        .annotate(
+            total=Count("id"),
+            delivered=Count("id", filter=Q(status__in=DELIVERED_STATUSES)),
+            failed=Count("id", filter=Q(status__in=FAILED_STATUSES)),
+        )
+        .order_by("channel")
+    )
+    labels = dict(Channel.choices)
+    result = []
+    for row in rows:
+        row["channel_label"] = labels.get(row["channel"], row["channel"])
+        row["pending"] = row["total"] - row["delivered"] - row["failed"]
+        row["rate"] = _rate(row["delivered"], row["total"])
+        result.append(row)
+    return result
+
+
+def _rate(part, whole):
+    return None if not whole else round(100.0 * part / whole, 1)
+
+
+# --- Supervisor report ---------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Period:
+    start: datetime.date
+    end: datetime.date  # inclusive
+
+    @property
+    def since(self):
+        return start_of_day(self.start)
+
+    @property
+    def until(self):
+        return sla.end_of_day(self.end)
+
+    @classmethod
+    def last_days(cls, days=30, now=None):
+        today = selectors.today_local(now)
+        return cls(start=today - datetime.timedelta(days=days - 1), end=today)
+
+
+def _branch_filter(branch, prefix=""):
+    return Q(**{f"{prefix}branch": branch}) if branch is not None else Q()
+
+
+def overdue_counts(user, by, branch=None, now=None) -> list[dict]:
+    """Overdue open cases counted by "branch", "stage" or "officer"."""
+    fields = {
+        "branch": ["branch__code", "branch__name"],
+        "stage": ["status"],
+        "officer": ["officer__username", "officer__first_name", "officer__last_name", "branch__name"],
+    }[by]
+    rows = (
+        selectors.case_list_overdue(user, now=now)
+        .filter(_branch_filter(branch))
+        .order_by()
+        .values(*fields)
+        .annotate(overdue=Count("id"))
+        .order_by("-overdue", *fields)
+    )
+    labels = dict(CaseState.choices)
+    result = []
+    for row in rows:
+        if by == "stage":
+            row["label"] = labels.get(row["status"], row["status"])
+        elif by == "branch":
+            row["label"] = row["branch__name"]
+        else:
+            full = f"{row['officer__last_name']}{row['officer__first_name']}".strip()
+            row["label"] = full or row["officer__username"]
+        result.append(row)
+    return result
+
+
+def _previous_deadline():
+    """The deadline of the state a transition leaves: the due_at stored by the
+    transition that entered it (NULL for a case's first move out of submitted)."""
+    return Subquery(
+        CaseTransition.objects.filter(case=OuterRef("case"), created_at__lt=OuterRef("created_at"))
+        .order_by("-created_at")
+        .values("due_at")[:1]
+    )
+
+
+def sla_compliance(user, period, branch=None, now=None) -> list[dict]:
+    """Per stage: moves out of the stage in the period that beat its deadline,
+    moves that missed it, and cases still in the stage whose deadline passed
+    in the period. Holds and withdrawals end no stage on time or late."""
+    now = now or timezone.now()
+    moves = CaseTransition.objects.filter(
+        _scope(user, "case__"),
+        _branch_filter(branch, "case__"),
+        created_at__gte=period.since,
+        created_at__lt=period.until,
+        source__in=[s for s in OPEN_STATES if s != CaseState.ON_HOLD],
+    ).exclude(transition__in=[Transition.HOLD, Transition.WITHDRAW])
+    stats = {}
+
+    def add(state, on_time=0, late=0):
+        entry = stats.setdefault(state, {"on_time": 0, "late": 0, "still_late": 0})
+        entry["on_time"] += on_time
+        entry["late"] += late
+
+    known = (
+        moves.alias(deadline=_previous_deadline())
+        .filter(deadline__isnull=False)
+        .values("source")
+        .annotate(total=Count("id"), on_time=Count("id", filter=Q(created_at__lte=F("deadline"))))
+        .order_by()
+    )
+    for row in known:
+        add(row["source"], row["on_time"], row["total"] - row["on_time"])
+
+    # A case's first move out of "submitted": its deadline was never stored on
+    # a transition, so derive it from the day the case was opened. Grouping by
+    # (opened day, moved day) keeps this to a few rows whatever the volume.
+    first_moves = (
+        moves.alias(deadline=_previous_deadline())
+        .filter(deadline__isnull=True, source=CaseState.SUBMITTED)
+        .annotate(
+            opened=TruncDate("case__created_at", tzinfo=sla.local_tz()),
+            moved=TruncDate("created_at", tzinfo=sla.local_tz()),
+        )
+        .values("opened", "moved")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    policies = sla.load_policies()
+    for row in first_moves:
+        try:
+            due = sla.due_date(sla.deadline(start_of_day(row["opened"]), policies.get(CaseState.SUBMITTED, 0)))
+        except sla.CalendarNotCovered:
+            continue
+        if row["moved"] <= due:
+            add(CaseState.SUBMITTED, on_time=row["n"])
+        else:
+            add(CaseState.SUBMITTED, late=row["n"])
+
+    still_late = (
+        selectors.case_list_overdue(user, now=now)
+        .filter(_branch_filter(branch), due_at__gte=period.since, due_at__lt=min(period.until, now))
+        .order_by()
+        .values("status")
+        .annotate(n=Count("id"))
+    )
+    for row in still_late:
+        stats.setdefault(row["status"], {"on_time": 0, "late": 0, "still_late": 0})["still_late"] += row["n"]
+
+    result = []
+    for state in OPEN_STATES:
+        if state == CaseState.ON_HOLD or state not in stats:
+            continue
+        entry = stats[state]
+        total = entry["on_time"] + entry["late"] + entry["still_late"]
+        result.append(
+            {
+                "status": state,
+                "label": CaseState(state).label,
+                "on_time": entry["on_time"],
+                "late": entry["late"],
+                "still_late": entry["still_late"],
+                "total": total,
+                "rate": _rate(entry["on_time"], total),
+            }
+        )
+    return result
+
+
+def _notices_in(user, period, branch):
+    return (
+        notifications_for_user(user)
+        .filter(
+            _branch_filter(branch, "case__"),
+            created_at__gte=period.since,
+            created_at__lt=period.until,
+            channel__in=SENT_CHANNELS,
+        )
+        .exclude(status=NotificationStatus.CANCELLED)
+    )
+
+
+# A notice counts for the KPI if the borrower had it within the target time.
+MET_TARGET = Q(delivered_at__lte=F("created_at") + NOTICE_TARGET) | Q(
+    acknowledged_at__lte=F("created_at") + NOTICE_TARGET
+)
+
+
+def notice_kpi_by_officer(user, period, branch=None) -> list[dict]:
+    """Notification completion rate per officer: notices delivered or
+    acknowledged within the target, over all notices of the officer's cases."""
+    rows = (
+        _notices_in(user, period, branch)
+        .values("case__officer__username", "case__officer__first_name", "case__officer__last_name")
+        .annotate(total=Count("id"), met=Count("id", filter=MET_TARGET))
+        .order_by("case__officer__username")
+    )
+    result = []
+    for row in rows:
+        full = f"{row['case__officer__last_name']}{row['case__officer__first_name']}".strip()
+        result.append(
+            {
+                "username": row["case__officer__username"],
+                "label": full or row["case__officer__username"],
+                "total": row["total"],
+                "met": row["met"],
+                "rate": _rate(row["met"], row["total"]),
+            }
+        )
+    return result
+
+
+def notice_trend(user, end_day, days=30, branch=None) -> list[dict]:
+    """Per day for `days` days up to `end_day`: notices sent and the share that met the target."""
+    period = Period(start=end_day - datetime.timedelta(days=days - 1), end=end_day)
+    rows = (
+        _notices_in(user, period, branch)
+        .annotate(day=TruncDate("created_at", tzinfo=sla.local_tz()))
+        .values("day")
+        .annotate(total=Count("id"), met=Count("id", filter=MET_TARGET))
+        .order_by("day")
+    )
+    by_day = {row["day"]: row for row in rows}
+    result = []
+    for offset in range(days):
+        day = period.start + datetime.timedelta(days=offset)
+        row = by_day.get(day, {"total": 0, "met": 0})
+        result.append({"day": day, "total": row["total"], "met": row["met"], "rate": _rate(row["met"], row["total"])})
+    return result
+
+
+# --- Case detail -----------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class TimelineEntry:
+    at: datetime.datetime
+    kind: str  # "transition", "notice" or "task"
+    item: object
+
+
+def case_timeline(case) -> list[TimelineEntry]:
+    """Transitions, notices (with their delivery events) and tasks, oldest first.
+
+    Four queries whatever the length of the case's history."""
+    entries = [TimelineEntry(t.created_at, "transition", t) for t in selectors.case_history(case)]
+    notices = case.notifications.prefetch_related("events").order_by("created_at", "id")
+    entries += [TimelineEntry(n.created_at, "notice", n) for n in notices]
+    tasks = case.tasks.select_related("assigned_to", "completed_by").order_by("created_at", "id")
+    entries += [TimelineEntry(t.created_at, "task", t) for t in tasks]
+    order = {"transition": 0, "notice": 1, "task": 2}
+    entries.sort(key=lambda e: (e.at, order[e.kind]))
+    return entries

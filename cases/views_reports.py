@@ -1,0 +1,328 @@
+"""Lists and reports across cases: overdue list, notification monitor,
+supervisor report with exports, bulk hold/resume."""
+
+import functools
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _, gettext_lazy
+from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
+from django_tables2.paginators import LazyPaginator
+
+from cases import exports, reports, selectors
+from cases.filters import BulkFilter, OverdueFilter
+from cases.forms import BulkForm, HandledForm, ReportForm
+from cases.models import Role
+from cases.states import FINAL_STATES
+from cases.tables import BulkTable, NoticeProblemTable, OverdueTable
+from notifications import services as notification_services
+from notifications.models import FAILED_STATUSES, Notification
+
+PER_PAGE = 25
+
+try:
+    from cases import bulk
+except ImportError:  # built in another issue; the page says so until it lands
+    bulk = None
+
+
+def supervisor_required(view):
+    """Supervisor pages: supervisors and head office; anyone else gets 403."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        user = request.user
+        if not (user.is_head_office or user.has_role(Role.SUPERVISOR)):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _branch_in_scope_or_404(request):
+    """A branch in the query string that the user may not see is a 404, as its cases are."""
+    value = request.GET.get("branch") or ""
+    if value and not reports.branches_for_user(request.user).filter(pk=value if value.isdigit() else -1).exists():
+        raise Http404
+
+
+def _paginate(request, table):
+    # LazyPaginator never counts: the page is a LIMIT on an index scan even
+    # with a million rows.
+    RequestConfig(request, paginate={"paginator_class": LazyPaginator, "per_page": PER_PAGE}).configure(table)
+    return table
+
+
+# --- Overdue cases -------------------------------------------------------------
+
+
+def _overdue_filter(request, now):
+    _branch_in_scope_or_404(request)
+    return OverdueFilter(request.GET or None, queryset=reports.overdue_cases(request.user, now), user=request.user, now=now)
+
+
+@login_required
+def overdue_list(request):
+    now = timezone.now()
+    filterset = _overdue_filter(request, now)
+    table = _paginate(request, OverdueTable(filterset.qs, now=now))
+    return render(request, "cases/overdue.html", {"filter": filterset, "table": table, "now": now})
+
+
+OVERDUE_COLUMNS = [
+    ("number", gettext_lazy("case number")),
+    ("stage", gettext_lazy("stage")),
+    ("days_overdue", gettext_lazy("business days overdue")),
+    ("due_by", gettext_lazy("due by")),
+    ("officer", gettext_lazy("officer")),
+    ("branch", gettext_lazy("branch")),
+    ("last_notice", gettext_lazy("last notice")),
+    ("last_notice_status", gettext_lazy("status")),
+]
+
+
+@login_required
+def overdue_export(request, fmt):
+    if fmt not in exports.FORMATS:
+        raise Http404
+    now = timezone.now()
+    filterset = _overdue_filter(request, now)
+    cases = list(filterset.qs.order_by("due_at", "id")[: exports.MAX_ROWS + 1])
+    if len(cases) > exports.MAX_ROWS:
+        messages.error(request, exports.too_many_rows_message())
+        return redirect(reverse("cases:overdue") + "?" + request.GET.urlencode())
+    rows = [
+        {
+            "number": case.number,
+            "stage": case.get_status_display(),
+            "days_overdue": reports.days_overdue(case, now),
+            "due_by": selectors.sla.due_date(case.due_at),
+            "officer": case.officer.get_full_name() or case.officer.username,
+            "branch": case.branch.name,
+            "last_notice": case.last_notice_at.astimezone(selectors.sla.local_tz()) if case.last_notice_at else None,
+            "last_notice_status": case.last_notice_status or "",
+        }
+        for case in cases
+    ]
+    data = exports.dataset(_("Overdue cases"), OVERDUE_COLUMNS, rows)
+    return exports.response(data, f"overdue-{selectors.today_local(now)}", fmt)
+
+
+# --- Notification monitor ------------------------------------------------------
+
+
+@login_required
+def notice_monitor(request):
+    now = timezone.now()
+    problem = request.GET.get("problem") or reports.Problem.FAILED
+    if problem not in reports.Problem.ALL:
+        problem = reports.Problem.FAILED
+    table = _paginate(request, NoticeProblemTable(reports.notice_problems(request.user, problem, now)))
+    period = reports.Period.last_days(30, now)
+    ctx = {
+        "table": table,
+        "problem": problem,
+        "problems": [
+            (reports.Problem.FAILED, _("Failed or bounced")),
+            (reports.Problem.STUCK, _("Stuck")),
+            (reports.Problem.UNACKNOWLEDGED, _("Not acknowledged")),
+        ],
+        "counts": reports.notice_problem_counts(request.user, now),
+        "rates": reports.delivery_rate_by_channel(request.user, period.since, period.until),
+        "period": period,
+        "target_hours": int(reports.NOTICE_TARGET.total_seconds() // 3600),
+        "ack_hours": int(reports.ACK_EXPECTED_WITHIN.total_seconds() // 3600),
+        "stuck_minutes": int(reports.QUEUE_STUCK_AFTER.total_seconds() // 60),
+    }
+    return render(request, "cases/notices.html", ctx)
+
+
+def _notice_or_404(request, pk):
+    try:
+        return reports.notification_get_for_user(request.user, pk)
+    except Notification.DoesNotExist:
+        raise Http404
+
+
+@login_required
+@require_POST
+def notice_retry(request, pk):
+    notice = _notice_or_404(request, pk)
+    if notice.status not in FAILED_STATUSES:
+        messages.info(request, _("Only failed or bounced notices can be sent again."))
+    else:
+        notification_services.notification_retry(notification=notice, actor=request.user)
+        messages.success(request, _("The notice to case %(case)s is queued to be sent again.") % {"case": notice.case.number})
+    return redirect(_back(request, "cases:notices"))
+
+
+@login_required
+@require_POST
+def notice_handled(request, pk):
+    notice = _notice_or_404(request, pk)
+    form = HandledForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    if notice.handled_at is not None:
+        messages.info(request, _("This notice was already marked as handled."))
+    else:
+        notification_services.notification_mark_handled(notification=notice, actor=request.user, note=note)
+        messages.success(request, _("Marked as handled: the notice to case %(case)s.") % {"case": notice.case.number})
+    return redirect(_back(request, "cases:notices"))
+
+
+def _back(request, default):
+    from cases.views import _safe_next
+
+    return _safe_next(request, default)
+
+
+# --- Supervisor report ----------------------------------------------------------
+
+
+REPORT_TABLES = {
+    "overdue_branch": (
+        gettext_lazy("Overdue by branch"),
+        [("label", gettext_lazy("branch")), ("overdue", gettext_lazy("overdue cases"))],
+    ),
+    "overdue_stage": (
+        gettext_lazy("Overdue by stage"),
+        [("label", gettext_lazy("stage")), ("overdue", gettext_lazy("overdue cases"))],
+    ),
+    "overdue_officer": (
+        gettext_lazy("Overdue by officer"),
+        [
+            ("label", gettext_lazy("officer")),
+            ("branch__name", gettext_lazy("branch")),
+            ("overdue", gettext_lazy("overdue cases")),
+        ],
+    ),
+    "sla": (
+        gettext_lazy("SLA compliance by stage"),
+        [
+            ("label", gettext_lazy("stage")),
+            ("on_time", gettext_lazy("on time")),
+            ("late", gettext_lazy("completed late")),
+            ("still_late", gettext_lazy("still open, late")),
+            ("rate", gettext_lazy("compliance %")),
+        ],
+    ),
+    "kpi": (
+        gettext_lazy("Notification completion rate by officer"),
+        [
+            ("label", gettext_lazy("officer")),
+            ("total", gettext_lazy("notices")),
+            ("met", gettext_lazy("delivered or acknowledged in time")),
+            ("rate", gettext_lazy("completion %")),
+        ],
+    ),
+    "trend": (
+        gettext_lazy("Notices per day"),
+        [
+            ("day", gettext_lazy("day")),
+            ("total", gettext_lazy("notices")),
+            ("met", gettext_lazy("delivered or acknowledged in time")),
+            ("rate", gettext_lazy("completion %")),
+        ],
+    ),
+}
+
+
+def _report_form(request, now):
+    _branch_in_scope_or_404(request)
+    data = request.GET.copy()
+    for key, value in ReportForm.defaults(now).items():
+        data.setdefault(key, value.isoformat())
+    return ReportForm(data, user=request.user)
+
+
+def _report_rows(user, key, form, now):
+    period, branch = form.period(), form.cleaned_data["branch"]
+    if key.startswith("overdue_"):
+        return reports.overdue_counts(user, key.removeprefix("overdue_"), branch=branch, now=now)
+    if key == "sla":
+        return reports.sla_compliance(user, period, branch=branch, now=now)
+    if key == "kpi":
+        return reports.notice_kpi_by_officer(user, period, branch=branch)
+    if key == "trend":
+        return reports.notice_trend(user, period.end, 30, branch=branch)
+    raise Http404
+
+
+@supervisor_required
+def supervisor_report(request):
+    now = timezone.now()
+    form = _report_form(request, now)
+    ctx = {"form": form, "now": now}
+    if form.is_valid():
+        ctx["tables"] = {key: _report_rows(request.user, key, form, now) for key in REPORT_TABLES}
+        ctx["titles"] = {key: title for key, (title, _columns) in REPORT_TABLES.items()}
+        ctx["query"] = request.GET.urlencode()
+        ctx["target_hours"] = int(reports.NOTICE_TARGET.total_seconds() // 3600)
+    return render(request, "cases/report.html", ctx, status=200 if form.is_valid() else 400)
+
+
+@supervisor_required
+def report_export(request, table, fmt):
+    if table not in REPORT_TABLES or fmt not in exports.FORMATS:
+        raise Http404
+    now = timezone.now()
+    form = _report_form(request, now)
+    if not form.is_valid():
+        messages.error(request, _("The report filters are not valid; correct them and export again."))
+        return redirect("cases:report")
+    title, columns = REPORT_TABLES[table]
+    data = exports.dataset(title, columns, _report_rows(request.user, table, form, now))
+    period = form.period()
+    return exports.response(data, f"{table}-{period.start}-{period.end}", fmt)
+
+
+# --- Bulk hold / resume --------------------------------------------------------------
+
+
+@supervisor_required
+def bulk_change(request):
+    _branch_in_scope_or_404(request)
+    user = request.user
+    if not (user.has_perm("cases.hold_loancase") and user.has_perm("cases.resume_loancase")):
+        raise PermissionDenied
+    open_cases = selectors.cases_for_user(user).exclude(status__in=FINAL_STATES).select_related("branch", "officer")
+    filterset = BulkFilter(request.GET or None, queryset=open_cases.order_by("due_at", "id"), user=user)
+    ctx = {"filter": filterset, "available": bulk is not None, "query": request.GET.urlencode()}
+
+    if request.method == "POST":
+        form = BulkForm(request.POST, cases=open_cases)
+        if form.is_valid() and bulk is not None:
+            chosen = open_cases.filter(pk__in=[c.pk for c in form.cleaned_data["cases"]])
+            if request.POST.get("confirm") != "yes":
+                ctx.update({"form": form, "chosen": list(chosen), "confirming": True})
+                return render(request, "cases/bulk.html", ctx)
+            action = form.cleaned_data["action"]
+            if action == "hold":
+                result = bulk.cases_hold(cases=chosen, actor=user, reason=form.cleaned_data["reason"])
+                text = _("%(changed)s cases put on hold, %(skipped)s skipped; %(notices)s notices queued.")
+            else:
+                result = bulk.cases_resume(cases=chosen, actor=user)
+                text = _("%(changed)s cases resumed, %(skipped)s skipped; %(notices)s notices queued.")
+            messages.success(request, text % {
+                "changed": _count(result.changed), "skipped": _count(result.skipped), "notices": _count(result.notices),
+            })
+            return redirect(request.get_full_path())
+        ctx["form"] = form
+        picked = set(request.POST.getlist("cases"))
+    else:
+        ctx["form"] = BulkForm(cases=open_cases, initial={"action": "hold"})
+        picked = set()
+    table = _paginate(request, BulkTable(filterset.qs, extra_context={"picked": picked}))
+    ctx["table"] = table
+    return render(request, "cases/bulk.html", ctx)
+
+
+def _count(value):
+    return value if isinstance(value, int) else len(value)

@@ -1,0 +1,36 @@
+"""Delivery channels: each a small class with `send(notification, text, html)`.
+
+`send` returns a SendResult or raises DeliveryError. `permanent=True` means a
+retry cannot help (invalid address, rejected content); `unreachable=True`
+additionally says the contact itself is wrong, so staff must verify it.
+"""
+
+from dataclasses import dataclass
+
+
+class DeliveryError(Exception):
+    def __init__(self, message, *, permanent=False, unreachable=False):
+        super().__init__(message)
+        self.permanent = permanent or unreachable
+        self.unreachable = unreachable
+
+
+@dataclass
+class SendResult:
+    # The provider's id for the message, used to match its webhooks later.
+    provider_message_id: str | None = None
+    # True when the backend's acceptance is as good as delivery (no receipts
+    # will follow): console, file and test backends, SMTP without tracking.
+    delivered: bool = False
+
+
+def channel_for(name):
+    from notifications.channels import email, phone, sms, status_page
+    from notifications.models import Channel
+
+    return {
+        Channel.EMAIL: email.EmailChannel,
+        Channel.SMS: sms.SmsChannel,
+        Channel.STATUS_PAGE: status_page.StatusPageChannel,
+        Channel.PHONE: phone.PhoneChannel,
+    }[name]()

@@ -1,0 +1,82 @@
+"""Settings of the notifications app, each with a working default.
+
+Read through `conf.NAME` at the moment of use (not at import), so that
+override_settings in tests and per-process environment both apply. A value
+can come from Django settings (preferred) or, for the few that a worker
+process started by hand needs, from the environment.
+"""
+
+import os
+
+from django.conf import settings
+
+_DEFAULTS = {
+    # SMS backend, in the manner of EMAIL_BACKEND.
+    "NOTIFICATIONS_SMS_BACKEND": "notifications.channels.sms.ConsoleSmsBackend",
+    # HTTP SMS gateway (notifications.channels.sms.HttpSmsBackend).
+    "NOTIFICATIONS_SMS_GATEWAY_URL": "",
+    "NOTIFICATIONS_SMS_GATEWAY_KEY": "",
+    "NOTIFICATIONS_SMS_GATEWAY_TIMEOUT": 10,
+    # Where the recording backends (tests, crash drills) write each send.
+    "NOTIFICATIONS_RECORD_DIR": "",
+    "NOTIFICATIONS_RECORD_DELAY": 0.0,
+    # Email: whether the ESP reports delivery through tracking webhooks. When
+    # it does not (SMTP, console), a send the backend accepted counts as delivered.
+    "NOTIFICATIONS_EMAIL_TRACKED": None,
+    "NOTIFICATIONS_EMAIL_DOMAIN": "loanflow.local",
+    # Retries: attempt n waits BACKOFF_BASE * 2**(n-1) seconds, +/- jitter.
+    "NOTIFICATIONS_MAX_ATTEMPTS": 6,
+    "NOTIFICATIONS_BACKOFF_BASE": 60,
+    "NOTIFICATIONS_BACKOFF_MAX": 6 * 3600,
+    "NOTIFICATIONS_BACKOFF_JITTER": 0.2,
+    # A `sending` claim older than this belongs to a dead worker. Must exceed
+    # the django-q2 task timeout, which bounds any live send.
+    "NOTIFICATIONS_CLAIM_TIMEOUT": 90,
+    # Rows the on_commit hook queued get this long before the sweeper queues
+    # them again (the hook normally wins by far).
+    "NOTIFICATIONS_SWEEP_GRACE": 30,
+    "NOTIFICATIONS_SWEEP_BATCH": 2000,
+    # Silence detection: business days without a delivered notice.
+    "NOTIFICATIONS_SILENCE_DAYS": 3,
+    # Business days a notice may stay unacknowledged before a phone call.
+    "NOTIFICATIONS_ACK_ESCALATION_DAYS": 3,
+    # Business days between reminders to borrowers whose case is on hold.
+    "NOTIFICATIONS_HOLD_REMINDER_DAYS": 5,
+    # Automatic messages (silence, hold reminders) go out only in these local hours.
+    "NOTIFICATIONS_QUIET_HOURS_END": 8,
+    "NOTIFICATIONS_QUIET_HOURS_START": 21,
+    # The language of borrower messages when nothing else says otherwise.
+    "NOTIFICATIONS_DEFAULT_LANGUAGE": "zh-hans",
+    # SMS delivery receipts: HMAC-SHA256 secret shared with the gateway, and
+    # how old a signed receipt may be before it counts as a replay.
+    "NOTIFICATIONS_SMS_WEBHOOK_SECRET": "",
+    "NOTIFICATIONS_WEBHOOK_MAX_AGE": 300,
+}
+
+# Values a separately started worker (qcluster) may take from its environment.
+_FROM_ENV = {
+    "NOTIFICATIONS_SMS_BACKEND",
+    "NOTIFICATIONS_SMS_GATEWAY_URL",
+    "NOTIFICATIONS_SMS_GATEWAY_KEY",
+    "NOTIFICATIONS_RECORD_DIR",
+    "NOTIFICATIONS_RECORD_DELAY",
+    "NOTIFICATIONS_SMS_WEBHOOK_SECRET",
+}
+
+
+class _Conf:
+    def __getattr__(self, name):
+        full = f"NOTIFICATIONS_{name}"
+        if full not in _DEFAULTS:
+            raise AttributeError(name)
+        default = _DEFAULTS[full]
+        if full in _FROM_ENV and full in os.environ:
+            default = type(default)(os.environ[full]) if default is not None else os.environ[full]
+        value = getattr(settings, full, default)
+        if full == "NOTIFICATIONS_EMAIL_TRACKED" and value is None:
+            backend = settings.EMAIL_BACKEND
+            value = backend.startswith("anymail.") and not backend.startswith("anymail.backends.test")
+        return value
+
+
+conf = _Conf()

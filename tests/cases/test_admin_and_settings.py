@@ -1,0 +1,66 @@
+import os
+import subprocess
+import sys
+
+from django.urls import reverse
+
+from cases.models import CaseTransition
+from cases.services import case_sign
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def test_admin_shows_cases_with_state_and_id_read_only(client, django_user_model, case, officer):
+    admin = django_user_model.objects.create_superuser("root", "root@example.com", "x-pass-2026-long")
+    case_sign(case=case, actor=officer)
+    client.force_login(admin)
+    page = client.get(reverse("admin:cases_loancase_change", args=[case.pk]))
+    assert page.status_code == 200
+    body = page.content.decode()
+    # State, deadline and ID number cannot be edited here; the ID is masked.
+    assert 'name="status"' not in body
+    assert 'name="due_at' not in body
+    assert case.borrower_id_number not in body
+    assert case.masked_id_number in body
+    assert client.get(reverse("admin:cases_loancase_add")).status_code == 403
+    assert client.get(reverse("admin:cases_loancase_changelist")).status_code == 200
+
+
+def test_admin_cannot_change_or_delete_audit_rows(client, django_user_model, case, officer):
+    admin = django_user_model.objects.create_superuser("root", "root@example.com", "x-pass-2026-long")
+    record = case_sign(case=case, actor=officer)
+    client.force_login(admin)
+    url = reverse("admin:cases_casetransition_change", args=[record.pk])
+    assert client.get(url).status_code == 200  # view only
+    client.post(url, {"reason": "edited"})
+    assert client.post(reverse("admin:cases_casetransition_delete", args=[record.pk])).status_code == 403
+    assert CaseTransition.objects.get(pk=record.pk).reason == record.reason
+
+
+def test_deploy_check_is_clean_with_production_settings():
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "loanflow.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": "x" * 20 + "production-like-secret-key-with-enough-entropy-9f8e7d6c5b4a",
+        "ALLOWED_HOSTS": "loans.bank.example",
+    }
+    for name in ("LOANFLOW_ALLOW_DEV_KEY", "SECURE_SSL_REDIRECT", "SECURE_COOKIES", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"):
+        env.pop(name, None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_settings_refuse_to_start_without_a_secret_key():
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "loanflow.settings", "DEBUG": "0"}
+    for name in ("LOANFLOW_ALLOW_DEV_KEY", "SECRET_KEY"):
+        env.pop(name, None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode != 0
+    assert "Set SECRET_KEY" in result.stderr

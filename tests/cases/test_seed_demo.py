@@ -1,0 +1,59 @@
+import io
+
+from django.core.management import call_command
+from django.db.models import Count
+from django.utils import timezone
+
+from cases import sla
+from cases.models import Branch, CaseTransition, LoanCase, User
+from cases.states import FINAL_STATES, CaseState
+
+
+def seed(**options):
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out, **options)
+    return out.getvalue()
+
+
+def test_it_builds_a_realistic_demo_and_running_twice_does_no_harm(db):
+    output = seed(cases=300, password="demo-pass-2026")
+
+    assert Branch.objects.count() == 3
+    assert User.objects.count() >= 12
+    assert LoanCase.objects.count() == 300
+    states = set(LoanCase.objects.values_list("status", flat=True))
+    assert states == set(CaseState.values)
+    overdue = LoanCase.objects.exclude(status__in=FINAL_STATES).filter(due_at__lt=timezone.now())
+    assert overdue.exists()
+    # Every user is printed with role, branch and the password, and can log in.
+    for user in User.objects.all():
+        line = next(line for line in output.splitlines() if line.startswith(user.username + " "))
+        assert "demo-pass-2026" in line
+        assert user.check_password("demo-pass-2026")
+    assert "officer" in output and "supervisor" in output and "head_office" in output
+
+    # Histories are real: the audit trail ends in the case's state, with its deadline.
+    for case in LoanCase.objects.annotate(n=Count("transitions")).filter(n__gt=0)[:100]:
+        last = case.transitions.order_by("-created_at", "-id").first()
+        assert last.target == case.status
+        assert last.due_at == case.due_at
+        assert case.entered_state_at == last.created_at
+        if case.due_at:
+            assert case.due_at == sla.due_at_for(case.status, case.entered_state_at)
+    four_eyes = CaseTransition.objects.filter(transition="approve").select_related("case")
+    assert all(t.actor_id != t.case.signed_by_id for t in four_eyes)
+
+    transitions = CaseTransition.objects.count()
+    seed(cases=300, password="another-pass-2026")
+    assert LoanCase.objects.count() == 300
+    assert CaseTransition.objects.count() == transitions
+    assert Branch.objects.count() == 3
+    user = User.objects.get(username="bj_cy_officer1")
+    assert user.check_password("another-pass-2026")
+
+
+def test_it_tops_up_to_the_number_asked(db):
+    seed(cases=20, password="demo-pass-2026")
+    seed(cases=50, password="demo-pass-2026")
+    assert LoanCase.objects.count() == 50
+    assert LoanCase.objects.values("number").distinct().count() == 50
