@@ -44,15 +44,10 @@ class QuestionForm(forms.Form):
         label=_("Your question or complaint"),
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": _("Please write your question.")},
     )
     callback_time = forms.ChoiceField(label=_("When may we call you back?"), choices=CALLBACK_CHOICES)
     submission = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
-
-    def clean_text(self):
-        text = self.cleaned_data["text"].strip()
-        if not text:
-            raise ValidationError(_("Please write your question."))
-        return text
 
     def callback_label(self):
         """The choice as the officer reads it (staff work in Chinese)."""

@@ -2,16 +2,17 @@
 case, so no query here can reach another borrower's data."""
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from borrowers import stages
 from borrowers.models import BorrowerLink, BorrowerQuestion
 from cases import sla
 from cases.states import FINAL_STATES, CaseState
 from notifications.models import Channel, Notification, NotificationStatus
+from notifications.rendering import LINK_PLACEHOLDER
 
 # The copy shown when one event went out on several channels.
 _CHANNEL_PREFERENCE = [Channel.STATUS_PAGE, Channel.SMS, Channel.EMAIL, Channel.PHONE]
@@ -19,6 +20,9 @@ _CHANNEL_PREFERENCE = [Channel.STATUS_PAGE, Channel.SMS, Channel.EMAIL, Channel.
 # repeated on the page it opens.
 _LINK_RE = re.compile(r"(?:https?://[^\s/]+)?/s/[A-Za-z0-9_-]{16,}/?")
 TIMELINE_LENGTH = 50
+# A notice that reached the borrower and so can be read (others are still
+# queued, or failed).
+_SEEN_STATUSES = (NotificationStatus.SENT, NotificationStatus.DELIVERED)
 
 
 def link_for_session(link_id):
@@ -50,10 +54,10 @@ def questions_for_case(case, limit=10):
 class TimelineEntry:
     notice: Notification  # the copy whose "I have received this" the page offers
     title: str
-    subject: str
     body: str
     acknowledged_at: object
-    other_channels: list = field(default_factory=list)
+    unread: bool = False
+    other_channels: str = ""
 
 
 def _amount_variants(amount: Decimal):
@@ -64,8 +68,18 @@ def _amount_variants(amount: Decimal):
     return sorted(variants, key=len, reverse=True)
 
 
+def mask_name(name):
+    """张三 -> 张*: enough for the borrower to recognise, little for anyone else."""
+    return name[:1] + "*" * (len(name) - 1) if name else ""
+
+
 def redact(text, case, show_amount):
-    text = _LINK_RE.sub("", text or "").strip()
+    """A message body as the status page may show it: no link (this is the
+    page it leads to, and the token must not be repeated), the name masked,
+    and the amount hidden until the borrower has given the second factor."""
+    text = _LINK_RE.sub("", (text or "").replace(LINK_PLACEHOLDER, "")).strip()
+    if case.borrower_name:
+        text = text.replace(case.borrower_name, mask_name(case.borrower_name))
     if not show_amount:
         for variant in _amount_variants(case.loan_amount):
             text = text.replace(variant, "******")
@@ -82,6 +96,7 @@ def timeline(case, show_amount=False):
         .exclude(status=NotificationStatus.CANCELLED)
         .order_by("-created_at", "-id")
     )
+    language = translation.get_language()
     groups = {}
     for notice in notices:
         group_key = (notice.key, notice.transition_id or notice.created_at)
@@ -93,15 +108,18 @@ def timeline(case, show_amount=False):
         acknowledged = [n.acknowledged_at for n in copies if n.acknowledged_at]
         # A subject or body that is just the event key was never rendered for
         # people (queued, or a placeholder); the plain title says it instead.
+        subject = redact(shown.subject, case, show_amount) if shown.subject != shown.key else ""
         entries.append(
             TimelineEntry(
                 notice=shown,
-                title=stages.event_text(shown.key),
-                subject=redact(shown.subject, case, show_amount) if shown.subject != shown.key else "",
+                # The subject as sent, if it is in the language the page is
+                # read in; else the event in a plain line in that language.
+                title=subject if subject and shown.language == language else stages.event_text(shown.key),
                 body=redact(shown.body, case, show_amount) if shown.body != shown.key else "",
                 acknowledged_at=min(acknowledged) if acknowledged else None,
-                other_channels=sorted(
-                    {n.get_channel_display() for n in copies if n.channel not in (Channel.STATUS_PAGE, shown.channel)}
+                unread=any(n.read_at is None and n.status in _SEEN_STATUSES for n in copies),
+                other_channels=stages.channel_list(
+                    sorted({n.channel for n in copies if n.channel not in (Channel.STATUS_PAGE, shown.channel)})
                 ),
             )
         )

@@ -3,7 +3,7 @@
 The staff labels live in cases.states; the borrower gets plainer sentences,
 with their own message context so the two never collide in translation."""
 
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import pgettext, pgettext_lazy
 
 from cases.states import PROGRESS_STATES, CaseState
 
@@ -84,8 +84,21 @@ EVENT_TEXT = {
 }
 DEFAULT_EVENT_TEXT = pgettext_lazy("borrower notice", "A message from the bank")
 
+# The channels a notice also went out on, as the borrower calls them.
+CHANNEL_NAMES = {
+    "sms": pgettext_lazy("borrower channel", "SMS"),
+    "email": pgettext_lazy("borrower channel", "email"),
+    "phone": pgettext_lazy("borrower channel", "phone call"),
+}
+
 # Where on the main line a state that is not on it stands.
 _PROGRESS_POSITION = {CaseState.DOCUMENTS_REQUESTED: CaseState.UNDER_REVIEW}
+
+
+def channel_list(channels):
+    """["sms", "email"] -> "短信、电子邮件" / "SMS, email"."""
+    separator = pgettext("list separator", ", ")
+    return separator.join(str(CHANNEL_NAMES[c]) for c in channels if c in CHANNEL_NAMES)
 
 
 def event_text(key):

@@ -19,7 +19,6 @@ from borrowers.forms import FindForm, QuestionForm, VerifyForm
 from cases import sla
 from cases.states import CaseState
 from notifications import services as notification_services
-from notifications.models import Channel
 
 # No script, no frame, nothing from another origin: the pages work without
 # JavaScript and banks run them on closed networks.
@@ -50,8 +49,10 @@ def borrower_page(view):
     def wrapper(request, *args, **kwargs):
         _activate_language(request)
         response = view(request, *args, **kwargs)
-        # The link's token must never reach another site in a Referer.
-        response.headers["Referrer-Policy"] = "no-referrer"
+        # No Referer ever leaves for another site. (Only the /s/<token>/
+        # answers say no-referrer: under it browsers send "Origin: null" with
+        # a form post, which CSRF protection rightly refuses.)
+        response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
         response.headers["X-Robots-Tag"] = "noindex, nofollow"
         return response
@@ -80,7 +81,8 @@ def _hotline(case):
 
 
 def _not_found(request, status=404):
-    return render(request, "borrowers/not_found.html", {**_hotline(None), "limited": status == 429}, status=status)
+    context = {**_hotline(None), "limited": status == 429}
+    return render(request, "borrowers/not_found.html", context, status=status)
 
 
 @borrower_page
@@ -89,13 +91,18 @@ def enter(request, token):
     """Exchange the link's token for a session, then leave the token's URL."""
     ip = _client_ip(request)
     if ratelimit.is_limited("link-miss", ip, conf.link_miss_limit()):
-        return _not_found(request, status=429)
-    link = services.link_resolve(token)
-    if link is None:
-        ratelimit.hit("link-miss", ip, conf.link_miss_limit())
-        return _not_found(request)
-    session.start(request, link)
-    return redirect("borrowers:status")
+        response = _not_found(request, status=429)
+    else:
+        link = services.link_resolve(token)
+        if link is None:
+            ratelimit.hit("link-miss", ip, conf.link_miss_limit())
+            response = _not_found(request)
+        else:
+            session.start(request, link)
+            response = redirect("borrowers:status")
+    # This URL holds the token: it must never be anyone's Referer.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 @borrower_required
@@ -103,11 +110,8 @@ def enter(request, token):
 def status(request, case):
     verified = session.is_verified(request)
     entries = selectors.timeline(case, show_amount=verified)
-    for entry in entries:
-        # Seeing the notice on the page counts as reading it; an SMS or email
-        # copy is read where it arrived, not here.
-        if entry.notice.channel == Channel.STATUS_PAGE and entry.notice.read_at is None:
-            notification_services.notification_mark_read(notification=entry.notice)
+    if any(entry.unread for entry in entries):
+        notification_services.notifications_mark_read_for_case(case=case)
     now_text, next_text = stages.STAGE_TEXT[case.status]
     context = {
         "case": case,

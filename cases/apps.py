@@ -15,4 +15,6 @@ class CasesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from cases import checks  # noqa: F401  (registers the calendar check)
+
         post_migrate.connect(_after_migrate, sender=self)

@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
@@ -148,7 +149,8 @@ class LoanCase(ConcurrentTransitionMixin, models.Model):
     needs_attention = models.BooleanField(_("needs attention"), default=False)
     email_unreachable = models.BooleanField(_("email unreachable"), default=False)
     phone_unreachable = models.BooleanField(_("phone unreachable"), default=False)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # When the case was opened (backdated for imported histories).
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -317,6 +319,9 @@ class CaseTransition(models.Model):
     payload = models.JSONField(_("details"), default=dict, blank=True)
     created_at = models.DateTimeField(_("at"), db_index=True)
     due_at = models.DateTimeField(_("new deadline"), null=True, blank=True)
+    # The deadline of the state this transition leaves, so SLA compliance is a
+    # plain aggregate: on time when created_at <= left_due_at.
+    left_due_at = models.DateTimeField(_("deadline of the state left"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("case transition")

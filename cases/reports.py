@@ -77,6 +77,20 @@ def staff_for_user(user):
     )
 
 
+def person_name(first, last, username) -> str:
+    """Chinese names family name first without a space (王伟), others "First Last"."""
+    first, last = (first or "").strip(), (last or "").strip()
+    if not (first or last):
+        return username
+    if any(ord(ch) > 0x2E80 for ch in first + last):
+        return f"{last}{first}"
+    return f"{first} {last}".strip()
+
+
+def staff_name(user) -> str:
+    return person_name(user.first_name, user.last_name, user.username)
+
+
 def start_of_day(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(), tzinfo=sla.local_tz())
 
@@ -305,20 +319,9 @@ def overdue_counts(user, by, branch=None, now=None) -> list[dict]:
         elif by == "branch":
             row["label"] = row["branch__name"]
         else:
-            full = f"{row['officer__last_name']}{row['officer__first_name']}".strip()
-            row["label"] = full or row["officer__username"]
+            row["label"] = person_name(row["officer__first_name"], row["officer__last_name"], row["officer__username"])
         result.append(row)
     return result
-
-
-def _previous_deadline():
-    """The deadline of the state a transition leaves: the due_at stored by the
-    transition that entered it (NULL for a case's first move out of submitted)."""
-    return Subquery(
-        CaseTransition.objects.filter(case=OuterRef("case"), created_at__lt=OuterRef("created_at"))
-        .order_by("-created_at")
-        .values("due_at")[:1]
-    )
 
 
 def sla_compliance(user, period, branch=None, now=None) -> list[dict]:
@@ -326,54 +329,22 @@ def sla_compliance(user, period, branch=None, now=None) -> list[dict]:
     moves that missed it, and cases still in the stage whose deadline passed
     in the period. Holds and withdrawals end no stage on time or late."""
     now = now or timezone.now()
-    moves = CaseTransition.objects.filter(
-        _scope(user, "case__"),
-        _branch_filter(branch, "case__"),
-        created_at__gte=period.since,
-        created_at__lt=period.until,
-        source__in=[s for s in OPEN_STATES if s != CaseState.ON_HOLD],
-    ).exclude(transition__in=[Transition.HOLD, Transition.WITHDRAW])
-    stats = {}
-
-    def add(state, on_time=0, late=0):
-        entry = stats.setdefault(state, {"on_time": 0, "late": 0, "still_late": 0})
-        entry["on_time"] += on_time
-        entry["late"] += late
-
-    known = (
-        moves.alias(deadline=_previous_deadline())
-        .filter(deadline__isnull=False)
-        .values("source")
-        .annotate(total=Count("id"), on_time=Count("id", filter=Q(created_at__lte=F("deadline"))))
-        .order_by()
-    )
-    for row in known:
-        add(row["source"], row["on_time"], row["total"] - row["on_time"])
-
-    # A case's first move out of "submitted": its deadline was never stored on
-    # a transition, so derive it from the day the case was opened. Grouping by
-    # (opened day, moved day) keeps this to a few rows whatever the volume.
-    first_moves = (
-        moves.alias(deadline=_previous_deadline())
-        .filter(deadline__isnull=True, source=CaseState.SUBMITTED)
-        .annotate(
-            opened=TruncDate("case__created_at", tzinfo=sla.local_tz()),
-            moved=TruncDate("created_at", tzinfo=sla.local_tz()),
+    moves = (
+        CaseTransition.objects.filter(
+            _scope(user, "case__"),
+            _branch_filter(branch, "case__"),
+            created_at__gte=period.since,
+            created_at__lt=period.until,
+            left_due_at__isnull=False,
         )
-        .values("opened", "moved")
-        .annotate(n=Count("id"))
+        .exclude(transition__in=[Transition.HOLD, Transition.WITHDRAW])
+        .values("source")
+        .annotate(total=Count("id"), on_time=Count("id", filter=Q(created_at__lte=F("left_due_at"))))
         .order_by()
     )
-    policies = sla.load_policies()
-    for row in first_moves:
-        try:
-            due = sla.due_date(sla.deadline(start_of_day(row["opened"]), policies.get(CaseState.SUBMITTED, 0)))
-        except sla.CalendarNotCovered:
-            continue
-        if row["moved"] <= due:
-            add(CaseState.SUBMITTED, on_time=row["n"])
-        else:
-            add(CaseState.SUBMITTED, late=row["n"])
+    stats = {}
+    for row in moves:
+        stats[row["source"]] = {"on_time": row["on_time"], "late": row["total"] - row["on_time"], "still_late": 0}
 
     still_late = (
         selectors.case_list_overdue(user, now=now)
@@ -435,11 +406,12 @@ def notice_kpi_by_officer(user, period, branch=None) -> list[dict]:
     )
     result = []
     for row in rows:
-        full = f"{row['case__officer__last_name']}{row['case__officer__first_name']}".strip()
         result.append(
             {
                 "username": row["case__officer__username"],
-                "label": full or row["case__officer__username"],
+                "label": person_name(
+                    row["case__officer__first_name"], row["case__officer__last_name"], row["case__officer__username"]
+                ),
                 "total": row["total"],
                 "met": row["met"],
                 "rate": _rate(row["met"], row["total"]),

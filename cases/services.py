@@ -35,7 +35,8 @@ class TransitionRefused(Exception):
 
 
 def _refuse(code, message):
-    raise TransitionRefused(code, message)
+    # Resolved now, in the language of the request that caused it.
+    raise TransitionRefused(code, str(message))
 
 
 def allocate_case_numbers(year: int, count: int = 1) -> list[str]:
@@ -66,6 +67,7 @@ def _new_case(*, number, at, branch, officer, borrower_name, borrower_id_number,
         property_address=property_address.strip(),
         loan_amount=loan_amount,
         entered_state_at=at,
+        created_at=at,
     )
     case.full_clean(exclude=["number", "status"], validate_unique=False, validate_constraints=False)
     return case
@@ -137,7 +139,7 @@ def _apply_transition(case, name, actor, reason, payload, at, policies=None) -> 
     """Check and apply a transition to an instance in memory; return the
     unsaved audit row. The callers below do the locking and the writes."""
     check_transition(case, name, actor, reason)
-    source = case.status
+    source, left_due_at = case.status, case.due_at
     getattr(case, name)(actor=actor, reason=reason, payload=payload)
     case.entered_state_at = at
     try:
@@ -154,6 +156,7 @@ def _apply_transition(case, name, actor, reason, payload, at, policies=None) -> 
         payload=payload,
         created_at=at,
         due_at=case.due_at,
+        left_due_at=left_due_at,
     )
 
 

@@ -4,7 +4,7 @@ query already fetched, so a page costs the same number of queries at any size.""
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, ngettext
 
 from cases import reports
 from notifications.models import Channel, NotificationStatus
@@ -27,7 +27,7 @@ class CaseNumberColumn(tables.Column):
 
 class OfficerColumn(tables.Column):
     def render(self, value):
-        return value.get_full_name() or value.username
+        return reports.staff_name(value)
 
 
 class OverdueTable(tables.Table):
@@ -103,8 +103,11 @@ class MyCasesTable(tables.Table):
         day = reports.sla.due_date(record.due_at).isoformat()
         if urgency == "overdue":
             days = reports.days_overdue(record, self.now)
-            return format_html('<span class="badge bad">{}</span> {}', _("Overdue"), day) if days is None else \
-                format_html('<span class="badge bad">{}</span> {}', _("%(days)s business days overdue") % {"days": days}, day)
+            if days is None:
+                label = _("Overdue")
+            else:
+                label = ngettext("%(days)s business day overdue", "%(days)s business days overdue", days) % {"days": days}
+            return format_html('<span class="badge bad">{}</span> {}', label, day)
         if urgency == "due-today":
             return format_html('<span class="badge warn">{}</span>', _("Due today"))
         return day
@@ -136,13 +139,13 @@ class NoticeProblemTable(tables.Table):
         return record.get_channel_display()
 
     def render_officer(self, value):
-        return value.get_full_name() or value.username
+        return reports.staff_name(value)
 
 
 class BulkTable(tables.Table):
     pick = tables.TemplateColumn(
         template_code='<input type="checkbox" name="cases" value="{{ record.number }}" '
-        'id="pick-{{ record.number }}" aria-label="{{ record.number }}"{% if record.number in picked %} checked{% endif %}>',
+        'id="pick-{{ record.number }}" aria-label="{{ record.number }}"{% if record.number in table.picked %} checked{% endif %}>',
         verbose_name="", orderable=False,
     )
     number = CaseNumberColumn(verbose_name=_("case number"), orderable=False)

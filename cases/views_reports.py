@@ -104,7 +104,7 @@ def overdue_export(request, fmt):
             "stage": case.get_status_display(),
             "days_overdue": reports.days_overdue(case, now),
             "due_by": selectors.sla.due_date(case.due_at),
-            "officer": case.officer.get_full_name() or case.officer.username,
+            "officer": reports.staff_name(case.officer),
             "branch": case.branch.name,
             "last_notice": case.last_notice_at.astimezone(selectors.sla.local_tz()) if case.last_notice_at else None,
             "last_notice_status": case.last_notice_status or "",
@@ -261,8 +261,16 @@ def supervisor_report(request):
     form = _report_form(request, now)
     ctx = {"form": form, "now": now}
     if form.is_valid():
-        ctx["tables"] = {key: _report_rows(request.user, key, form, now) for key in REPORT_TABLES}
-        ctx["titles"] = {key: title for key, (title, _columns) in REPORT_TABLES.items()}
+        ctx["sections"] = {
+            key: {
+                "key": key,
+                "title": title,
+                "fields": [field for field, _header in columns],
+                "headers": [header for _field, header in columns],
+                "rows": _report_rows(request.user, key, form, now),
+            }
+            for key, (title, columns) in REPORT_TABLES.items()
+        }
         ctx["query"] = request.GET.urlencode()
         ctx["target_hours"] = int(reports.NOTICE_TARGET.total_seconds() // 3600)
     return render(request, "cases/report.html", ctx, status=200 if form.is_valid() else 400)
@@ -319,7 +327,9 @@ def bulk_change(request):
     else:
         ctx["form"] = BulkForm(cases=open_cases, initial={"action": "hold"})
         picked = set()
-    table = _paginate(request, BulkTable(filterset.qs, extra_context={"picked": picked}))
+    table = BulkTable(filterset.qs)
+    table.picked = picked
+    _paginate(request, table)
     ctx["table"] = table
     return render(request, "cases/bulk.html", ctx)
 

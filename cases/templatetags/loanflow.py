@@ -88,3 +88,15 @@ def session_hours():
     from django.conf import settings
 
     return round(settings.SESSION_COOKIE_AGE / 3600)
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key)
+
+
+@register.filter
+def staff_name(user):
+    from cases.reports import staff_name as name
+
+    return name(user)

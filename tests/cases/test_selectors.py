@@ -5,7 +5,7 @@ from django.db import connection
 from django.utils import timezone
 
 from cases import selectors, services
-from cases.models import Branch, LoanCase
+from cases.models import LoanCase
 from cases.states import CaseState
 from tests.base import MONDAY, make_case, requires_postgres
 

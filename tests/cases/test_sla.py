@@ -85,3 +85,13 @@ def test_the_sla_policy_is_data(branch_a, officer):
     case = make_case(branch_a, officer, at=at(2026, 3, 2))
     case_sign(case=case, actor=officer, at=at(2026, 3, 2))
     assert sla.due_date(case.due_at) == D(2026, 3, 5)
+
+
+def test_the_system_check_refuses_a_year_without_an_announced_schedule(settings):
+    from cases.checks import check_business_calendar
+
+    settings.BUSINESS_CALENDAR_YEARS = [2025, 2026, 2031]
+    ids = [message.id for message in check_business_calendar(None)]
+    assert "cases.E001" in ids
+    settings.BUSINESS_CALENDAR_YEARS = [2025, 2026]
+    assert "cases.E001" not in [message.id for message in check_business_calendar(None)]

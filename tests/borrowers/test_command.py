@@ -1,0 +1,50 @@
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+
+from borrowers import services
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args):
+    out = io.StringIO()
+    call_command("borrower_link", *args, stdout=out)
+    return out.getvalue().strip().splitlines()
+
+
+def test_it_prints_a_new_working_link_and_retires_the_old_one(case, settings):
+    old_link, old_token = services.link_issue(case)
+    url = run(case.number)[-1]
+    assert url.startswith(settings.SITE_URL + "/s/")
+    path = url[len(settings.SITE_URL):]
+    assert Client().get(path).status_code == 302
+    assert Client().get(f"/s/{old_token}/").status_code == 404
+
+
+def test_it_revokes_without_issuing(case):
+    link, token = services.link_issue(case)
+    assert run(case.number, "--revoke") == [f"Revoked 1 link(s) of {case.number}."]
+    assert Client().get(f"/s/{token}/").status_code == 404
+
+
+def test_it_sends_the_link_by_sms(case):
+    lines = run(case.number, "--sms")
+    assert "138****5678" in lines[0]
+    assert case.notifications.filter(key="status_link", channel="sms").count() == 1
+
+
+def test_it_says_so_when_there_is_no_such_case(db):
+    with pytest.raises(CommandError, match="No case numbered"):
+        run("HL-2026-424242")
+
+
+def test_it_lets_an_administrator_revoke_a_link(admin_client, case):
+    link, token = services.link_issue(case)
+    response = admin_client.post(
+        "/admin/borrowers/borrowerlink/", {"action": "revoke", "_selected_action": [link.pk]}
+    )
+    assert response.status_code == 302
+    assert Client().get(f"/s/{token}/").status_code == 404
