@@ -11,6 +11,7 @@ import dataclasses
 import datetime
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -49,6 +50,23 @@ UNDELIVERED = Q(
     handled_at__isnull=True,
     channel__in=SENT_CHANNELS,
 )
+
+
+# The supervisor report aggregates weeks of notices across branches: seconds of
+# database work at a large bank. Its figures are kept for a few minutes (the
+# page says as of when), so a meeting room of supervisors does not redo it.
+REPORT_CACHE_SECONDS = getattr(settings, "REPORT_CACHE_SECONDS", 300)
+
+
+def cached_report(user, key, parts, compute):
+    """(computed_at, rows) for one report table in the user's scope."""
+    scope = "all" if user.is_head_office else f"branch{user.branch_id}"
+    cache_key = ":".join(["report", scope, key, *(str(part) for part in parts)])
+    hit = cache.get(cache_key)
+    if hit is None:
+        hit = (timezone.now(), compute())
+        cache.set(cache_key, hit, REPORT_CACHE_SECONDS)
+    return hit
 
 
 def _scope(user, prefix=""):

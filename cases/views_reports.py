@@ -242,8 +242,7 @@ def _report_form(request, now):
     return ReportForm(data, user=request.user)
 
 
-def _report_rows(user, key, form, now):
-    period, branch = form.period(), form.cleaned_data["branch"]
+def _compute_report_rows(user, key, period, branch, now):
     if key.startswith("overdue_"):
         return reports.overdue_counts(user, key.removeprefix("overdue_"), branch=branch, now=now)
     if key == "sla":
@@ -255,22 +254,32 @@ def _report_rows(user, key, form, now):
     raise Http404
 
 
+def _report_rows(user, key, form, now):
+    """(as_of, rows): the page and its exports show the same cached figures."""
+    period, branch = form.period(), form.cleaned_data["branch"]
+    parts = (period.start, period.end, branch.pk if branch else "")
+    return reports.cached_report(user, key, parts, lambda: _compute_report_rows(user, key, period, branch, now))
+
+
 @supervisor_required
 def supervisor_report(request):
     now = timezone.now()
     form = _report_form(request, now)
     ctx = {"form": form, "now": now}
     if form.is_valid():
+        results = {key: _report_rows(request.user, key, form, now) for key in REPORT_TABLES}
         ctx["sections"] = {
             key: {
                 "key": key,
                 "title": title,
                 "fields": [field for field, _header in columns],
                 "headers": [header for _field, header in columns],
-                "rows": _report_rows(request.user, key, form, now),
+                "rows": results[key][1],
             }
             for key, (title, columns) in REPORT_TABLES.items()
         }
+        ctx["as_of"] = min(as_of for as_of, _rows in results.values())
+        ctx["cache_minutes"] = reports.REPORT_CACHE_SECONDS // 60
         ctx["query"] = request.GET.urlencode()
         ctx["target_hours"] = int(reports.NOTICE_TARGET.total_seconds() // 3600)
     return render(request, "cases/report.html", ctx, status=200 if form.is_valid() else 400)
@@ -286,7 +295,7 @@ def report_export(request, table, fmt):
         messages.error(request, _("The report filters are not valid; correct them and export again."))
         return redirect("cases:report")
     title, columns = REPORT_TABLES[table]
-    data = exports.dataset(title, columns, _report_rows(request.user, table, form, now))
+    data = exports.dataset(title, columns, _report_rows(request.user, table, form, now)[1])
     period = form.period()
     return exports.response(data, f"{table}-{period.start}-{period.end}", fmt)
 

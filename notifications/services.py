@@ -2,125 +2,461 @@
 
 CONTRACT (other apps call these; keep the signatures):
   notices_for_transition(*, case, record) -> list[Notification]
+  notices_for_transitions(pairs) -> list[Notification]   (bulk: [(case, record), ...])
   notices_for_event(*, case, key, at=None, channels=None) -> list[Notification]
   dispatch_suppressed()  context manager: notices written inside are not queued (demo history)
   settle_demo_history(*, now) -> None: demo data only; old notices get realistic outcomes
   notification_mark_read(*, notification, at=None) -> bool
+  notifications_mark_read_for_case(*, case, at=None) -> int  (the borrower opened their page)
   notification_acknowledge(*, notification, at=None) -> bool
   notification_retry(*, notification, actor) -> Notification
   notification_mark_handled(*, notification, actor, note="") -> Notification
   task_create(*, case, kind, detail="", notification=None, callback_time="", assigned_to=None, at=None) -> StaffTask
   task_complete(*, task, actor, outcome, reached=True) -> StaffTask
+
+The transition service calls notices_for_transition inside its transaction:
+the rows commit with the transition or not at all, and dispatch is queued
+only after commit. Bodies are rendered then, in the borrower's language,
+except the status-page link: the raw token may never be stored, so it is put
+in by final_bodies() in the worker, at send time.
 """
 
-
 import contextlib
+import contextvars
+import datetime
+import functools
+import logging
+import random
 
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Case, F, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cases import sla
+from cases.models import LoanCase
+from cases.selectors import user_can_access_case
+from notifications import defaults, dispatch, rendering
+from notifications.conf import conf
 from notifications.models import (
+    DELIVERED_STATUSES,
     Channel,
     DeliveryEvent,
+    MessageTemplate,
     Notification,
     NotificationStatus,
     StaffTask,
 )
 
+logger = logging.getLogger(__name__)
 
-def _channels_for(case):
-    channels = [Channel.STATUS_PAGE]
-    if case.borrower_email and not case.email_unreachable:
-        channels.append(Channel.EMAIL)
-    if case.borrower_phone and not case.phone_unreachable:
-        channels.append(Channel.SMS)
-    return channels
+# Within dispatch_suppressed(): no dispatch is queued, and the templates are
+# read once (demo history writes thousands of notices in one go).
+_suppressed = contextvars.ContextVar("notifications_dispatch_suppressed", default=None)
+
+
+# --- Writing notices (the outbox) ------------------------------------------
 
 
 def notices_for_transition(*, case, record):
     """Write the notices a transition asks for, in the caller's transaction."""
-    return notices_for_event(case=case, key=record.transition, at=record.created_at, record=record)
+    return notices_for_transitions([(case, record)])
 
 
-def notices_for_event(*, case, key, at=None, channels=None, record=None):
-    at = at or timezone.now()
+def notices_for_transitions(pairs):
+    """The notices of many transitions, in one query for templates and bulk
+    inserts. `pairs` is [(case, record)]; each case's branch is read."""
+    pairs = list(pairs)
+    if not pairs:
+        return []
+    templates = _templates({record.transition for _, record in pairs})
     notices = []
-    for channel in _channels_for(case):
-        if channels is not None and channel not in channels:
+    for case, record in pairs:
+        notices += _build(case, record.transition, record.created_at, templates, record=record, reason=record.reason)
+    return _write(notices)
+
+
+def notices_for_event(*, case, key, at=None, channels=None):
+    """Notices of a system event (progress_update, hold_reminder, status_link)."""
+    at = at or timezone.now()
+    templates = _templates({key})
+    return _write(_build(case, key, at, templates, channels=channels))
+
+
+@contextlib.contextmanager
+def dispatch_suppressed():
+    """Notices written inside are stored but not queued: for backdated demo
+    history, which settle_demo_history then settles."""
+    token = _suppressed.set({})
+    try:
+        yield
+    finally:
+        _suppressed.reset(token)
+
+
+def _templates(keys):
+    """{(key, channel): MessageTemplate} in the borrower language, falling back
+    to Chinese, then to the built-in defaults for an event left without any."""
+    language = conf.DEFAULT_LANGUAGE
+    cache = _suppressed.get()
+    cache_key = (frozenset(keys), language)
+    if cache is not None and cache_key in cache:
+        return cache[cache_key]
+    rows = MessageTemplate.objects.filter(key__in=keys, active=True, language__in={language, defaults.ZH})
+    found = {}
+    for row in sorted(rows, key=lambda row: row.language == language):
+        found[(row.key, row.channel)] = row  # the borrower's language wins
+    for key in keys - {key for key, _ in found}:
+        for fields in defaults.default_templates():
+            if fields["key"] == key and fields["language"] in (language, defaults.ZH):
+                if (key, fields["channel"]) not in found or fields["language"] == language:
+                    found[(key, fields["channel"])] = MessageTemplate(**fields)
+    if cache is not None:
+        cache[cache_key] = found
+    return found
+
+
+def _recipient(case, channel):
+    """Where the notice goes, or None when the borrower cannot be reached there."""
+    if channel == Channel.EMAIL:
+        return case.borrower_email if case.borrower_email and not case.email_unreachable else None
+    if channel == Channel.SMS:
+        return case.borrower_phone if case.borrower_phone and not case.phone_unreachable else None
+    return ""  # status page and phone call: the case itself
+
+
+def _build(case, key, at, templates, record=None, reason="", channels=None):
+    context = None
+    notices = []
+    for (template_key, channel), template in templates.items():
+        if template_key != key or (channels is not None and channel not in channels):
             continue
-        recipient = {Channel.EMAIL: case.borrower_email, Channel.SMS: case.borrower_phone}.get(channel, "")
+        recipient = _recipient(case, channel)
+        if recipient is None:
+            continue
+        if context is None:
+            context = rendering.context_for(case, template.language, reason=reason)
+        subject, text, html = _render_safely(template, context, case)
+        on_page = channel == Channel.STATUS_PAGE
         notices.append(
             Notification(
                 case=case,
                 transition=record,
                 key=key,
                 channel=channel,
+                language=template.language,
                 recipient=recipient,
-                status=NotificationStatus.DELIVERED if channel == Channel.STATUS_PAGE else NotificationStatus.QUEUED,
-                delivered_at=at if channel == Channel.STATUS_PAGE else None,
-                next_attempt_at=at,
-                subject=key,
-                body=key,
+                # Shown on the borrower's page as soon as it is written.
+                status=NotificationStatus.DELIVERED if on_page else NotificationStatus.QUEUED,
+                sent_at=at if on_page else None,
+                delivered_at=at if on_page else None,
+                next_attempt_at=None if on_page else at,
+                subject=subject,
+                body=text,
+                body_html=html,
                 created_at=at,
             )
         )
-    return Notification.objects.bulk_create(notices)
+    return notices
 
 
-def _event(notification, kind, at, detail=""):
-    DeliveryEvent.objects.create(notification=notification, kind=kind, detail=detail, created_at=at)
+def _render_safely(template, context, case):
+    try:
+        return rendering.render_template(template, context, id_number=case.borrower_id_number)
+    except Exception:
+        # An administrator's broken edit must not stop a transition: fall back
+        # to the built-in text of the same event and channel.
+        logger.exception("Template %s failed to render; using the default", template.pk)
+        for fields in defaults.default_templates():
+            if (fields["key"], fields["channel"], fields["language"]) == (
+                template.key, template.channel, template.language
+            ):
+                return rendering.render_template(MessageTemplate(**fields), context, id_number=case.borrower_id_number)
+        raise
+
+
+def _write(notices):
+    if not notices:
+        return []
+    created = Notification.objects.bulk_create(notices, batch_size=500)
+    queued = [n.pk for n in created if n.status == NotificationStatus.QUEUED]
+    if queued and _suppressed.get() is None:
+        # After commit only; robust: a broker outage must not turn a committed
+        # transition into an error page. The sweeper queues what this misses.
+        transaction.on_commit(functools.partial(dispatch.queue, queued), robust=True)
+    return created
+
+
+def final_bodies(notification):
+    """The text and HTML as sent: the stored bodies with the link put in."""
+    text, html = notification.body, notification.body_html
+    if rendering.LINK_PLACEHOLDER in text or rendering.LINK_PLACEHOLDER in html:
+        from borrowers.services import status_page_url
+
+        try:
+            url = status_page_url(notification.case)
+        except IntegrityError:
+            # Two workers sent this case's email and SMS at once and both
+            # issued its first link; the other one won: use that link.
+            url = status_page_url(notification.case)
+        text = text.replace(rendering.LINK_PLACEHOLDER, url)
+        html = html.replace(rendering.LINK_PLACEHOLDER, url)
+    return text, html
+
+
+def display_body(notification):
+    """The stored body for staff screens (the link is shown as a marker)."""
+    return notification.body.replace(rendering.LINK_PLACEHOLDER, _("[status page link]"))
+
+
+def _event(notification_id, kind, at, detail="", **extra):
+    return DeliveryEvent.objects.create(notification_id=notification_id, kind=kind, detail=detail, created_at=at, **extra)
+
+
+# --- Outcomes ----------------------------------------------------------------
+
+
+def notice_failed(notification, *, unreachable, at):
+    """A notice ended without reaching the borrower: a person must act.
+
+    Runs in the caller's transaction, after the status changed."""
+    case_id = notification.case_id
+    fields = {"needs_attention": True}
+    if unreachable and notification.channel == Channel.EMAIL:
+        fields["email_unreachable"] = True
+    if unreachable and notification.channel == Channel.SMS:
+        fields["phone_unreachable"] = True
+    LoanCase.objects.filter(pk=case_id).update(**fields)
+    kind = StaffTask.Kind.VERIFY_CONTACT if unreachable else StaffTask.Kind.CALL_BORROWER
+    if StaffTask.objects.filter(notification=notification, kind=kind, status=StaffTask.Status.OPEN).exists():
+        return
+    if unreachable:
+        detail = _("The borrower's %(channel)s (%(recipient)s) does not work: %(error)s. Check the contact details and tell the borrower by phone.")
+    else:
+        detail = _("The %(channel)s notice could not be delivered: %(error)s. Call the borrower and tell them.")
+    task_create(
+        case=notification.case,
+        kind=kind,
+        notification=notification,
+        detail=detail % {
+            "channel": notification.get_channel_display(),
+            "recipient": _masked_recipient(notification),
+            "error": (notification.last_error or "")[:200] or "-",
+        },
+        at=at,
+    )
+
+
+def _masked_recipient(notification):
+    from cases.identity import mask_phone
+
+    if notification.channel == Channel.SMS:
+        return mask_phone(notification.recipient)
+    return notification.recipient
+
+
+# Provider events (email tracking webhooks, SMS delivery receipts): what each
+# normalized event does to the notice.
+_DELIVERED_EVENTS = {"delivered"}
+_READ_EVENTS = {"opened", "clicked"}
+_BOUNCE_EVENTS = {"bounced"}
+_FAILED_EVENTS = {"rejected", "failed"}
+# A hard bounce or refusal for these reasons means the address itself is wrong.
+_UNREACHABLE_REASONS = {"invalid", "bounced", "invalid_number", "undeliverable", "unreachable_number"}
+
+
+def provider_event_record(*, message_id, event_id, kind, at=None, detail="", payload=None, reject_reason=None,
+                          notification_uuid=None):
+    """Record one provider event and apply it. Returns what happened:
+    "applied", "recorded" (kept, no status change), "duplicate" or "unknown".
+
+    Quick by design (webhook senders retry slow answers): a few indexed
+    writes in one transaction, no network."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        rows = Notification.objects.select_for_update()
+        notification = rows.filter(provider_message_id=message_id).first() if message_id else None
+        if notification is None and notification_uuid:
+            notification = rows.filter(uuid=notification_uuid).first()
+        if notification is None:
+            logger.info("Provider event %s for unknown message %r ignored", kind, message_id)
+            return "unknown"
+        try:
+            with transaction.atomic():
+                _event(notification.pk, f"provider:{kind}", at, detail=(detail or "")[:2000],
+                       provider_event_id=event_id, payload=payload or {})
+        except IntegrityError:
+            return "duplicate"
+        return "applied" if _apply_provider_event(notification, kind, at, reject_reason) else "recorded"
+
+
+def _apply_provider_event(notification, kind, at, reject_reason):
+    rows = Notification.objects.filter(pk=notification.pk)
+    status = notification.status
+    if kind in _DELIVERED_EVENTS and status in (NotificationStatus.SENDING, NotificationStatus.SENT):
+        return rows.update(status=NotificationStatus.DELIVERED, delivered_at=at)
+    if kind in _READ_EVENTS and status in (NotificationStatus.SENT, NotificationStatus.DELIVERED):
+        return rows.update(status=NotificationStatus.READ, delivered_at=Coalesce(F("delivered_at"), Value(at)),
+                           read_at=at)
+    failed = kind in _BOUNCE_EVENTS or kind in _FAILED_EVENTS
+    # A bounce after the borrower read or acknowledged the message changes nothing.
+    if failed and status in (NotificationStatus.SENDING, NotificationStatus.SENT, NotificationStatus.DELIVERED):
+        new = NotificationStatus.BOUNCED if kind in _BOUNCE_EVENTS else NotificationStatus.FAILED
+        rows.update(status=new, failed_at=at, last_error=f"{kind}: {reject_reason or ''}".strip(": "))
+        notification.refresh_from_db()
+        unreachable = kind in _BOUNCE_EVENTS or (reject_reason or "") in _UNREACHABLE_REASONS
+        notice_failed(notification, unreachable=unreachable, at=at)
+        return True
+    return False
+
+
+# --- The borrower --------------------------------------------------------------
 
 
 def notification_mark_read(*, notification, at=None) -> bool:
+    """The borrower saw the notice (on their status page). Idempotent."""
     at = at or timezone.now()
-    changed = Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=at)
+    changed = _mark_read(Notification.objects.filter(pk=notification.pk), at)
     if changed:
-        Notification.objects.filter(pk=notification.pk, status=NotificationStatus.DELIVERED).update(
-            status=NotificationStatus.READ
-        )
-        _event(notification, "read", at)
+        _event(notification.pk, "read", at)
+        notification.refresh_from_db()
     return bool(changed)
 
 
+def notifications_mark_read_for_case(*, case, at=None) -> int:
+    """The borrower opened their page: every notice shown there is read."""
+    at = at or timezone.now()
+    rows = Notification.objects.filter(case=case, read_at__isnull=True)
+    ids = list(rows.filter(status__in=_SEEN_STATUSES).values_list("pk", flat=True))
+    if not ids:
+        return 0
+    changed = _mark_read(Notification.objects.filter(pk__in=ids), at)
+    DeliveryEvent.objects.bulk_create(
+        [DeliveryEvent(notification_id=pk, kind="read", created_at=at) for pk in ids]
+    )
+    return changed
+
+
+_SEEN_STATUSES = (NotificationStatus.SENT,) + DELIVERED_STATUSES
+
+
+def _mark_read(rows, at):
+    return rows.filter(read_at__isnull=True, status__in=_SEEN_STATUSES).update(
+        read_at=at,
+        delivered_at=Coalesce(F("delivered_at"), Value(at)),
+        status=Case(
+            When(status__in=(NotificationStatus.SENT, NotificationStatus.DELIVERED), then=Value(NotificationStatus.READ)),
+            default=F("status"),
+        ),
+    )
+
+
 def notification_acknowledge(*, notification, at=None) -> bool:
-    """The borrower pressed "I have received this". Idempotent."""
+    """The borrower pressed "I have received this". Idempotent; returns
+    whether anything changed. Any phone call planned because this message
+    went unacknowledged is no longer needed."""
     at = at or timezone.now()
     with transaction.atomic():
-        changed = Notification.objects.filter(pk=notification.pk, acknowledged_at__isnull=True).update(
-            acknowledged_at=at, status=NotificationStatus.ACKNOWLEDGED
+        changed = (
+            Notification.objects.filter(pk=notification.pk, acknowledged_at__isnull=True)
+            .exclude(status=NotificationStatus.CANCELLED)
+            .update(
+                acknowledged_at=at,
+                status=NotificationStatus.ACKNOWLEDGED,
+                read_at=Coalesce(F("read_at"), Value(at)),
+                delivered_at=Coalesce(F("delivered_at"), Value(at)),
+            )
         )
         if changed:
-            _event(notification, "acknowledged", at)
+            _event(notification.pk, "acknowledged", at)
+            StaffTask.objects.filter(
+                case_id=notification.case_id,
+                kind=StaffTask.Kind.CALL_BORROWER,
+                status=StaffTask.Status.OPEN,
+                notification__escalated_at__isnull=False,
+                notification__created_at__lte=notification.created_at,
+            ).update(
+                status=StaffTask.Status.DONE,
+                completed_at=at,
+                outcome=_("The borrower acknowledged the message on the status page."),
+            )
     notification.refresh_from_db()
     return bool(changed)
 
 
+# --- Staff ---------------------------------------------------------------------
+
+
+def _require_access(actor, case):
+    if not user_can_access_case(actor, case):
+        raise PermissionDenied(_("No such case."))
+
+
 def notification_retry(*, notification, actor):
+    """Send a failed or bounced notice again, to the case's current contact."""
+    _require_access(actor, notification.case)
+    if notification.status not in (NotificationStatus.FAILED, NotificationStatus.BOUNCED):
+        raise ValidationError(_("Only a failed or bounced notice can be sent again."), code="not_failed")
+    case = LoanCase.objects.get(pk=notification.case_id)
+    recipient = _recipient(case, notification.channel)
+    if recipient is None:
+        raise ValidationError(
+            _("The borrower's %(channel)s is missing or marked as not working; correct the contact details first.")
+            % {"channel": notification.get_channel_display()},
+            code="unreachable",
+        )
     now = timezone.now()
     with transaction.atomic():
-        Notification.objects.filter(pk=notification.pk, status__in=[NotificationStatus.FAILED, NotificationStatus.BOUNCED]).update(
-            status=NotificationStatus.QUEUED, next_attempt_at=now, attempts=0, failed_at=None
+        changed = Notification.objects.filter(
+            pk=notification.pk, status__in=[NotificationStatus.FAILED, NotificationStatus.BOUNCED]
+        ).update(
+            status=NotificationStatus.QUEUED, recipient=recipient, next_attempt_at=now, attempts=0,
+            failed_at=None, last_error="", provider_message_id=None,
         )
-        _event(notification, "retry", now, detail=str(actor))
+        if changed:
+            _event(notification.pk, "retry", now, detail=actor.get_username())
+            transaction.on_commit(functools.partial(dispatch.queue, [notification.pk]), robust=True)
     notification.refresh_from_db()
     return notification
 
 
 def notification_mark_handled(*, notification, actor, note=""):
+    """Staff reached the borrower another way; open tasks about it are done."""
+    _require_access(actor, notification.case)
     now = timezone.now()
     with transaction.atomic():
-        Notification.objects.filter(pk=notification.pk, handled_at__isnull=True).update(
+        changed = Notification.objects.filter(pk=notification.pk, handled_at__isnull=True).update(
             handled_at=now, handled_by=actor
         )
-        _event(notification, "handled", now, detail=note)
+        if changed:
+            _event(notification.pk, "handled", now, detail=note)
+            StaffTask.objects.filter(notification=notification, status=StaffTask.Status.OPEN).update(
+                status=StaffTask.Status.DONE, completed_at=now, completed_by=actor, outcome=note
+            )
+            _clear_attention_if_done(notification.case_id)
     notification.refresh_from_db()
     return notification
 
 
+def _clear_attention_if_done(case_id):
+    open_work = StaffTask.objects.filter(
+        case_id=case_id,
+        status=StaffTask.Status.OPEN,
+        kind__in=[StaffTask.Kind.CALL_BORROWER, StaffTask.Kind.VERIFY_CONTACT],
+    ).exists()
+    if not open_work:
+        LoanCase.objects.filter(pk=case_id, needs_attention=True).update(needs_attention=False)
+
+
 def task_create(*, case, kind, detail="", notification=None, callback_time="", assigned_to=None, at=None):
+    """A task for the case's officer (or `assigned_to`), due the next business day."""
     at = at or timezone.now()
-    due = sla.deadline(at, 1)
+    try:
+        due = sla.deadline(at, 1)
+    except sla.CalendarNotCovered:
+        due = at + datetime.timedelta(days=1)
     return StaffTask.objects.create(
         case=case,
         kind=kind,
@@ -134,21 +470,121 @@ def task_create(*, case, kind, detail="", notification=None, callback_time="", a
 
 
 def task_complete(*, task, actor, outcome, reached=True):
+    """Record what came of a task. For a phone notice, reaching the borrower
+    delivers the notice; not reaching them fails it (the case then needs
+    attention). For a call about a failed notice, reaching them handles it."""
+    _require_access(actor, task.case)
+    outcome = (outcome or "").strip()
+    if not outcome:
+        raise ValidationError(_("Please say what came of it (for a call: what the borrower was told)."), code="outcome")
     now = timezone.now()
     with transaction.atomic():
-        StaffTask.objects.filter(pk=task.pk, status=StaffTask.Status.OPEN).update(
+        changed = StaffTask.objects.filter(pk=task.pk, status=StaffTask.Status.OPEN).update(
             status=StaffTask.Status.DONE, outcome=outcome, completed_at=now, completed_by=actor
         )
+        if changed and task.notification_id:
+            notification = Notification.objects.select_for_update().get(pk=task.notification_id)
+            if task.kind == StaffTask.Kind.PHONE_NOTICE:
+                _phone_notice_outcome(notification, reached, outcome, now)
+            elif reached:
+                Notification.objects.filter(pk=notification.pk, handled_at__isnull=True).update(
+                    handled_at=now, handled_by=actor
+                )
+                _event(notification.pk, "handled", now, detail=outcome)
+        if changed and reached:
+            _clear_attention_if_done(task.case_id)
     task.refresh_from_db()
     return task
 
 
+def _phone_notice_outcome(notification, reached, outcome, now):
+    rows = Notification.objects.filter(
+        pk=notification.pk, status__in=[NotificationStatus.QUEUED, NotificationStatus.SENDING, NotificationStatus.SENT]
+    )
+    if reached:
+        if rows.update(status=NotificationStatus.DELIVERED, delivered_at=now, claimed_at=None):
+            _event(notification.pk, "delivered", now, detail=outcome)
+    elif rows.update(status=NotificationStatus.FAILED, failed_at=now, claimed_at=None, last_error=outcome[:500]):
+        _event(notification.pk, "failed", now, detail=outcome)
+        LoanCase.objects.filter(pk=notification.case_id).update(needs_attention=True)
 
 
-@contextlib.contextmanager
-def dispatch_suppressed():
-    yield
+# --- Demo data -------------------------------------------------------------------
 
 
 def settle_demo_history(*, now):
-    return None
+    """Demo data only: give backdated queued notices realistic outcomes, in bulk.
+
+    Older than a day: most delivered (many read, many acknowledged), a few
+    failed (SMS) or bounced (email) with their staff task and the case marked
+    as needing attention. The last day's notices stay queued for the worker."""
+    cutoff = now - datetime.timedelta(days=1)
+    rng = random.Random(20260302)
+    rows = list(
+        Notification.objects.filter(status=NotificationStatus.QUEUED, created_at__lt=cutoff)
+        .select_related("case")
+        .order_by("pk")
+    )
+    events, failed, calls, attention = [], [], [], set()
+    for n in rows:
+        sent = n.created_at + datetime.timedelta(seconds=rng.randint(5, 90))
+        n.attempts, n.sent_at, n.next_attempt_at = 1, sent, None
+        roll = rng.random()
+        if n.channel in (Channel.EMAIL, Channel.SMS) and roll < 0.04:
+            n.status = NotificationStatus.BOUNCED if n.channel == Channel.EMAIL else NotificationStatus.FAILED
+            n.failed_at = sent + datetime.timedelta(minutes=rng.randint(1, 30))
+            n.last_error = "mailbox unavailable (550)" if n.channel == Channel.EMAIL else "handset unreachable"
+            events.append(DeliveryEvent(notification=n, kind=n.status, detail=n.last_error, created_at=n.failed_at))
+            failed.append(n)
+            attention.add(n.case_id)
+            continue
+        if n.channel == Channel.PHONE:
+            # The officer made the call and recorded it.
+            n.status, n.delivered_at = NotificationStatus.DELIVERED, sent + datetime.timedelta(hours=rng.randint(1, 6))
+            events.append(DeliveryEvent(notification=n, kind="delivered", detail=_("Borrower reached by phone."),
+                                        created_at=n.delivered_at))
+            calls.append(n)
+            continue
+        n.status, n.delivered_at = NotificationStatus.DELIVERED, sent + datetime.timedelta(seconds=rng.randint(1, 60))
+        events.append(DeliveryEvent(notification=n, kind="delivered", detail="attempt 1", created_at=n.delivered_at))
+        if roll < 0.75:
+            n.read_at = n.delivered_at + datetime.timedelta(hours=rng.randint(1, 20))
+            n.status = NotificationStatus.READ
+            events.append(DeliveryEvent(notification=n, kind="read", created_at=n.read_at))
+        if roll < 0.55:
+            n.acknowledged_at = n.read_at + datetime.timedelta(minutes=rng.randint(1, 30))
+            n.status = NotificationStatus.ACKNOWLEDGED
+            events.append(DeliveryEvent(notification=n, kind="acknowledged", created_at=n.acknowledged_at))
+    with transaction.atomic():
+        Notification.objects.bulk_update(
+            rows,
+            ["status", "attempts", "sent_at", "next_attempt_at", "delivered_at", "read_at", "acknowledged_at",
+             "failed_at", "last_error"],
+            batch_size=500,
+        )
+        DeliveryEvent.objects.bulk_create(events, batch_size=1000)
+        tasks = []
+        for n in failed:
+            tasks.append(
+                StaffTask(
+                    case=n.case,
+                    notification=n,
+                    kind=StaffTask.Kind.CALL_BORROWER,
+                    assigned_to_id=n.case.officer_id,
+                    detail=_("The %(channel)s notice could not be delivered: %(error)s. Call the borrower and tell them.")
+                    % {"channel": n.get_channel_display(), "error": n.last_error},
+                    due_at=n.failed_at + datetime.timedelta(days=1),
+                    created_at=n.failed_at,
+                )
+            )
+        for n in calls:
+            tasks.append(
+                StaffTask(
+                    case=n.case, notification=n, kind=StaffTask.Kind.PHONE_NOTICE, assigned_to_id=n.case.officer_id,
+                    detail=n.body, status=StaffTask.Status.DONE, due_at=n.created_at + datetime.timedelta(days=1),
+                    created_at=n.created_at, completed_at=n.delivered_at, completed_by_id=n.case.officer_id,
+                    outcome=_("Borrower reached by phone."),
+                )
+            )
+        StaffTask.objects.bulk_create(tasks, batch_size=500)
+        LoanCase.objects.filter(pk__in=attention).update(needs_attention=True)

@@ -40,7 +40,10 @@ class EmailChannel:
         provider_id = getattr(status, "message_id", None) if status is not None else None
         if isinstance(provider_id, set):  # anymail: one id per recipient
             provider_id = next(iter(provider_id), None)
-        return SendResult(provider_message_id=provider_id, delivered=not conf.EMAIL_TRACKED)
+        return SendResult(
+            provider_message_id=str(provider_id) if provider_id is not None else None,
+            delivered=not conf.EMAIL_TRACKED,
+        )
 
 
 def _classify(exc) -> DeliveryError:

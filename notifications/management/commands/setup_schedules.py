@@ -1,8 +1,24 @@
 from django.core.management.base import BaseCommand
+from django_q.models import Schedule
+
+# name: (function, minutes between runs)
+SCHEDULES = {
+    "notifications: sweep the outbox": ("notifications.tasks.sweep", 1),
+    "notifications: progress updates for silent cases": ("notifications.tasks.send_progress_updates", 60),
+    "notifications: reminders for held cases": ("notifications.tasks.send_hold_reminders", 60),
+    "notifications: escalate unacknowledged notices": ("notifications.tasks.escalate_unacknowledged", 60),
+}
 
 
 class Command(BaseCommand):
     help = "Create or update the django-q2 schedules loanflow needs (sweeper, silence detection)."
 
     def handle(self, *args, **options):
-        self.stdout.write("No schedules yet.")
+        # catch_up=False in Q_CLUSTER: after downtime each runs once, not once
+        # per missed minute. The sweeper itself makes up for anything missed.
+        for name, (func, minutes) in SCHEDULES.items():
+            _, created = Schedule.objects.update_or_create(
+                name=name,
+                defaults={"func": func, "schedule_type": Schedule.MINUTES, "minutes": minutes, "repeats": -1},
+            )
+            self.stdout.write(f"{'created' if created else 'updated'}: {name} (every {minutes} min)")

@@ -1,0 +1,148 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.template import TemplateSyntaxError
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from cases.selectors import cases_for_user
+from notifications import rendering, services
+from notifications.models import DeliveryEvent, MessageTemplate, Notification, StaffTask
+from notifications.selectors import notifications_for_user
+
+
+class MessageTemplateForm(forms.ModelForm):
+    class Meta:
+        model = MessageTemplate
+        fields = ["key", "channel", "language", "subject", "body_text", "body_html", "active"]
+
+    def clean(self):
+        cleaned = super().clean()
+        # A template that does not compile would fall back to the default at
+        # send time; better to say so now, to the person editing it.
+        for field, html in (("subject", False), ("body_text", False), ("body_html", True)):
+            try:
+                rendering.render(cleaned.get(field) or "", rendering.SAMPLE_CONTEXT, html=html)
+            except TemplateSyntaxError as exc:
+                self.add_error(field, ValidationError(_("This template has an error: %(error)s"), params={"error": exc}))
+        return cleaned
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(admin.ModelAdmin):
+    form = MessageTemplateForm
+    list_display = ["key", "channel", "language", "subject", "active", "updated_at"]
+    list_filter = ["channel", "language", "active", "key"]
+    search_fields = ["key", "subject", "body_text"]
+    readonly_fields = ["preview"]
+
+    @admin.display(description=_("preview (sample case)"))
+    def preview(self, obj):
+        if obj is None or not obj.pk:
+            return _("Save the template to see a preview.")
+        try:
+            subject, text, html = rendering.render_template(obj, rendering.SAMPLE_CONTEXT)
+        except Exception as exc:
+            return _("This template has an error: %(error)s") % {"error": exc}
+        return format_html(
+            '<p><strong>{}</strong></p><pre style="white-space:pre-wrap">{}</pre>{}',
+            subject,
+            text,
+            format_html('<iframe sandbox srcdoc="{}" style="width:100%;height:260px;border:1px solid #ccc"></iframe>', html)
+            if html
+            else "",
+        )
+
+
+class DeliveryEventInline(admin.TabularInline):
+    model = DeliveryEvent
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "kind", "detail", "provider_event_id"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "case", "key", "channel", "status", "attempts", "next_attempt_at", "last_error"]
+    list_filter = ["status", "channel", "key"]
+    search_fields = ["case__number", "uuid", "provider_message_id"]
+    list_select_related = ["case"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    inlines = [DeliveryEventInline]
+    actions = ["retry"]
+    # Notices change only through services (sending, webhooks, staff actions).
+    readonly_fields = [
+        "uuid", "case", "transition", "key", "channel", "language", "recipient", "status", "subject", "shown_body",
+        "attempts", "next_attempt_at", "claimed_at", "last_error", "provider_message_id", "created_at", "sent_at",
+        "delivered_at", "read_at", "acknowledged_at", "failed_at", "handled_at", "handled_by", "escalated_at",
+    ]
+    exclude = ["body", "body_html"]
+
+    @admin.display(description=_("message"))
+    def shown_body(self, obj):
+        return services.display_body(obj)
+
+    def get_queryset(self, request):
+        return notifications_for_user(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Send the selected failed notices again"))
+    def retry(self, request, queryset):
+        done = 0
+        for notification in queryset.select_related("case"):
+            try:
+                services.notification_retry(notification=notification, actor=request.user)
+                done += 1
+            except ValidationError as exc:
+                messages.warning(request, f"{notification.case}: {' '.join(exc.messages)}")
+        messages.success(request, _("%(count)d notices queued again.") % {"count": done})
+
+
+@admin.register(DeliveryEvent)
+class DeliveryEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "notification", "kind", "detail"]
+    list_filter = ["kind"]
+    search_fields = ["notification__case__number", "provider_event_id"]
+    list_select_related = ["notification"]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(notification__in=notifications_for_user(request.user))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StaffTask)
+class StaffTaskAdmin(admin.ModelAdmin):
+    list_display = ["due_at", "kind", "case", "assigned_to", "status", "completed_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["case__number", "assigned_to__username"]
+    list_select_related = ["case", "assigned_to"]
+    readonly_fields = ["case", "notification", "kind", "created_at", "completed_at", "completed_by"]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(case__in=cases_for_user(request.user))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

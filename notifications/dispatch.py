@@ -1,0 +1,188 @@
+"""Sending queued notices: claim, send, record the outcome; and the sweeper.
+
+The notification row is the source of truth, not the task queue (a Redis
+broker loses tasks held by a killed cluster, an on_commit hook may never run,
+django-q2 forgets max_attempts after a worker death). So:
+
+- a worker claims a row with one conditional UPDATE (queued and due ->
+  sending); only the claimer sends, with the row's UUID as idempotency key;
+- the outcome is written only if the claim is still ours;
+- backoff lives on the row (next_attempt_at), with jitter;
+- the sweeper (every minute) queues rows that are due and gives rows whose
+  claim outlived any possible live send back to the queue.
+"""
+
+import datetime
+import logging
+import random
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from notifications.channels import DeliveryError, channel_for
+from notifications.conf import conf
+from notifications.models import DeliveryEvent, Notification, NotificationStatus
+
+logger = logging.getLogger(__name__)
+
+SEND_TASK = "notifications.tasks.send_notification"
+
+
+def queue(notification_ids):
+    """Hand notices to django-q2. Losing this is harmless: the sweeper re-queues."""
+    from django_q.tasks import async_task
+
+    for pk in notification_ids:
+        async_task(SEND_TASK, pk, q_options={"task_name": f"notice-{pk}"})
+
+
+def backoff(attempts: int) -> datetime.timedelta:
+    """Wait before attempt n+1: base * 2**(n-1), capped, with +/- jitter so a
+    recovering provider is not hit by every retry at once."""
+    seconds = min(conf.BACKOFF_BASE * 2 ** max(attempts - 1, 0), conf.BACKOFF_MAX)
+    jitter = conf.BACKOFF_JITTER
+    return datetime.timedelta(seconds=seconds * random.uniform(1 - jitter, 1 + jitter))
+
+
+def send(notification_id):
+    """Claim and send one notice. Returns its new status, or None if it was
+    not ours to send (already claimed, finished, or not yet due)."""
+    from notifications.services import final_bodies
+
+    claim = timezone.now()
+    claimed = (
+        Notification.objects.filter(pk=notification_id, status=NotificationStatus.QUEUED)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=claim))
+        .update(status=NotificationStatus.SENDING, claimed_at=claim, attempts=F("attempts") + 1)
+    )
+    if not claimed:
+        return None
+    notification = Notification.objects.select_related("case", "case__branch").get(pk=notification_id)
+    try:
+        text, html = final_bodies(notification)
+        result = channel_for(notification.channel).send(notification, text, html)
+    except DeliveryError as exc:
+        return _attempt_failed(notification, exc)
+    except Exception as exc:  # a bug or an unexpected library error: retry, and say what it was
+        logger.exception("Sending notification %s failed unexpectedly", notification_id)
+        return _attempt_failed(notification, DeliveryError(f"{type(exc).__name__}: {exc}"))
+    return _attempt_succeeded(notification, result)
+
+
+def _ours(notification):
+    # The outcome counts only while the claim is still ours: a sweeper may
+    # have handed a very slow attempt's row to another worker meanwhile.
+    return Notification.objects.filter(
+        pk=notification.pk, status=NotificationStatus.SENDING, claimed_at=notification.claimed_at
+    )
+
+
+def _attempt_succeeded(notification, result):
+    now = timezone.now()
+    status = NotificationStatus.DELIVERED if result.delivered else NotificationStatus.SENT
+    fields = {"status": status, "sent_at": now, "claimed_at": None, "last_error": ""}
+    if result.delivered:
+        fields["delivered_at"] = now
+    if result.provider_message_id:
+        fields["provider_message_id"] = result.provider_message_id[:255]
+    with transaction.atomic():
+        if not _ours(notification).update(**fields):
+            logger.warning("Notification %s: claim lost before the result was written", notification.pk)
+            return None
+        DeliveryEvent.objects.create(
+            notification=notification,
+            kind=status,
+            detail=f"attempt {notification.attempts}",
+            created_at=now,
+        )
+    return status
+
+
+def _attempt_failed(notification, error):
+    now = timezone.now()
+    final = error.permanent or notification.attempts >= conf.MAX_ATTEMPTS
+    with transaction.atomic():
+        if final:
+            updated = _ours(notification).update(
+                status=NotificationStatus.FAILED, failed_at=now, claimed_at=None, last_error=str(error)
+            )
+        else:
+            updated = _ours(notification).update(
+                status=NotificationStatus.QUEUED,
+                next_attempt_at=now + backoff(notification.attempts),
+                claimed_at=None,
+                last_error=str(error),
+            )
+        if not updated:
+            return None
+        DeliveryEvent.objects.create(
+            notification=notification,
+            kind="failed" if final else "attempt_failed",
+            detail=f"attempt {notification.attempts}: {error}",
+            payload={"permanent": error.permanent, "unreachable": error.unreachable},
+            created_at=now,
+        )
+        if final:
+            from notifications.services import notice_failed
+
+            notice_failed(notification, unreachable=error.unreachable, at=now)
+    return NotificationStatus.FAILED if final else NotificationStatus.QUEUED
+
+
+def sweep(now=None, grace=None) -> dict:
+    """Re-queue what the queue may have lost. Safe to run any time, anywhere.
+
+    `grace`: seconds a fresh row is left to its on_commit hook (default
+    NOTIFICATIONS_SWEEP_GRACE; 0 queues every due row)."""
+    now = now or timezone.now()
+    grace = conf.SWEEP_GRACE if grace is None else grace
+    expired = _release_stale_claims(now)
+    due = list(
+        Notification.objects.filter(status=NotificationStatus.QUEUED, next_attempt_at__lte=now)
+        # Fresh rows were queued by their transaction's on_commit hook.
+        .filter(Q(attempts__gt=0) | Q(next_attempt_at__lte=now - datetime.timedelta(seconds=grace)))
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[: conf.SWEEP_BATCH]
+    )
+    queue(due)
+    return {"requeued": len(due), "stale_claims": expired}
+
+
+def _release_stale_claims(now):
+    """Rows stuck in `sending` past the claim timeout: their worker died.
+
+    Whether that attempt reached the provider is unknown; it is sent again
+    under the same idempotency key, which the provider deduplicates."""
+    cutoff = now - datetime.timedelta(seconds=conf.CLAIM_TIMEOUT)
+    stale = list(
+        Notification.objects.filter(status=NotificationStatus.SENDING, claimed_at__lt=cutoff).values_list(
+            "pk", "attempts", "claimed_at"
+        )[: conf.SWEEP_BATCH]
+    )
+    released = 0
+    for pk, attempts, claimed_at in stale:
+        with transaction.atomic():
+            row = Notification.objects.filter(pk=pk, status=NotificationStatus.SENDING, claimed_at=claimed_at)
+            final = attempts >= conf.MAX_ATTEMPTS
+            if final:
+                changed = row.update(
+                    status=NotificationStatus.FAILED, failed_at=now, claimed_at=None,
+                    last_error="worker stopped during every attempt",
+                )
+            else:
+                changed = row.update(status=NotificationStatus.QUEUED, next_attempt_at=now, claimed_at=None)
+            if not changed:
+                continue
+            released += 1
+            DeliveryEvent.objects.create(
+                notification_id=pk,
+                kind="failed" if final else "claim_expired",
+                detail=f"attempt {attempts}: the worker stopped before recording the outcome",
+                created_at=now,
+            )
+            if final:
+                from notifications.services import notice_failed
+
+                notice_failed(Notification.objects.select_related("case").get(pk=pk), unreachable=False, at=now)
+    return released

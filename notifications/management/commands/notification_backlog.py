@@ -1,0 +1,22 @@
+from django.core.management.base import BaseCommand
+
+from notifications.selectors import queue_backlog
+
+
+class Command(BaseCommand):
+    help = "Show the outbox backlog: pending notices by status and channel, the oldest due, stale claims."
+
+    def handle(self, *args, **options):
+        backlog = queue_backlog()
+        if not backlog["by_status"]:
+            self.stdout.write("No notices waiting.")
+        for (status, channel), count in sorted(backlog["by_status"].items()):
+            self.stdout.write(f"{status:10} {channel:12} {count:8d}")
+        self.stdout.write(f"oldest due: {backlog['oldest_due'] or '-'}")
+        self.stdout.write(f"stale claims (dead workers): {backlog['stale_claims']}")
+        try:
+            from django_q.brokers import get_broker
+
+            self.stdout.write(f"django-q2 broker queue size: {get_broker().queue_size()}")
+        except Exception as exc:  # the broker may be down; the outbox above is what counts
+            self.stdout.write(f"django-q2 broker not reachable: {exc}")

@@ -1,0 +1,116 @@
+"""Rendering message templates with a case's context.
+
+Templates are administrator-editable Django templates, so they see only the
+plain values below, never the case object: no template can print the full ID
+number, and a last check masks it should it appear anyway.
+"""
+
+import functools
+
+from django.template import Context, Engine
+from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from cases import sla
+from cases.states import CaseState
+
+# Put in where the status-page link goes; replaced at send time (services.LINK
+# explains why the link itself is never stored).
+LINK_PLACEHOLDER = "[[status-link]]"
+
+# The stage names borrowers see (the same words as cases.states; repeated
+# here so that this app's catalogue carries the Chinese the design gives).
+STAGE = {
+    CaseState.SUBMITTED: _("Submitted"),
+    CaseState.SIGNED: _("Signed"),
+    CaseState.UNDER_REVIEW: _("Under review"),
+    CaseState.DOCUMENTS_REQUESTED: _("Documents requested"),
+    CaseState.APPROVED: _("Approved"),
+    CaseState.REGISTRATION: _("Mortgage registration"),
+    CaseState.DISBURSED: _("Disbursed"),
+    CaseState.REJECTED: _("Rejected"),
+    CaseState.ON_HOLD: _("On hold"),
+    CaseState.WITHDRAWN: _("Withdrawn"),
+}
+
+NEXT_STEP = {
+    CaseState.SUBMITTED: _("We will contact you to arrange the signing of your loan contract."),
+    CaseState.SIGNED: _("Your application goes to credit review next."),
+    CaseState.UNDER_REVIEW: _("Our credit team is reviewing your application."),
+    CaseState.DOCUMENTS_REQUESTED: _("Please send us the documents listed; the review continues once we have them."),
+    CaseState.APPROVED: _("Next we register the mortgage at the property registry."),
+    CaseState.REGISTRATION: _("Once the mortgage is registered, we pay out the loan."),
+    CaseState.DISBURSED: _("The loan has been paid out; your repayment schedule follows separately."),
+    CaseState.REJECTED: _("Your loan officer can explain the decision and your options."),
+    CaseState.ON_HOLD: _("We will tell you as soon as processing resumes."),
+    CaseState.WITHDRAWN: _("Nothing more is needed from you."),
+}
+
+# Plain-text templates must not HTML-escape what they print.
+_TEXT_ENGINE = Engine(autoescape=False)
+_HTML_ENGINE = Engine(autoescape=True)
+
+SAMPLE_CONTEXT = {
+    "case_number": "HL-2026-000123",
+    "borrower_name": "张三",
+    "stage": "审批中",
+    "next_step": "我们的审批团队正在审核您的申请。",
+    "expected_date": "2026年3月9日",
+    "reason": "所在城市房贷政策调整",
+    "documents": "收入证明、银行流水",
+    "branch_name": "朝阳支行",
+    "hotline": "010-1000-0001",
+    "hotline_hours": "9:00–17:00",
+    "status_url": "https://bank.example/s/…/",
+}
+
+
+def context_for(case, language, reason="", at=None):
+    """The values a template may use, in `language`. `case.branch` is read."""
+    with translation.override(language):
+        expected = ""
+        if case.due_at is not None:
+            expected = date_format(sla.due_date(case.due_at), "DATE_FORMAT")
+        documents = case.documents_outstanding or []
+        return {
+            "case_number": case.number,
+            "borrower_name": case.borrower_name,
+            "stage": str(STAGE.get(case.status, case.status)),
+            "next_step": str(NEXT_STEP.get(case.status, "")),
+            "expected_date": expected,
+            # A hold reminder repeats the reason the case was held for.
+            "reason": reason or (case.hold_reason if case.status == CaseState.ON_HOLD else ""),
+            "documents": ("、" if language.startswith("zh") else ", ").join(documents),
+            "branch_name": case.branch.name,
+            "hotline": case.branch.hotline,
+            "hotline_hours": case.branch.hotline_hours,
+            "status_url": LINK_PLACEHOLDER,
+        }
+
+
+@functools.lru_cache(maxsize=1024)
+def _compile(source, html):
+    return (_HTML_ENGINE if html else _TEXT_ENGINE).from_string(source)
+
+
+def render(source, context, html=False, id_number=""):
+    if not source:
+        return ""
+    text = _compile(source, html).render(Context(context, autoescape=html)).strip()
+    if id_number and id_number in text:
+        from cases.identity import mask_id_number
+
+        text = text.replace(id_number, mask_id_number(id_number))
+    return text
+
+
+def render_template(template, context, id_number=""):
+    """(subject, text, html) of a MessageTemplate for a context."""
+    with translation.override(template.language):
+        subject = render(template.subject, context, id_number=id_number)
+        return (
+            " ".join(subject.split())[:200],
+            render(template.body_text, context, id_number=id_number),
+            render(template.body_html, context, html=True, id_number=id_number),
+        )

@@ -1,0 +1,142 @@
+"""Delivery reports from providers: django-anymail tracking events (email)
+and signed SMS delivery receipts. Both only record and apply the event in a
+few quick writes (senders retry slow webhooks) and never raise for an event
+about a message we do not know: that is logged and acknowledged, so the
+provider stops retrying.
+"""
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+
+from anymail.exceptions import AnymailWebhookValidationFailure
+from anymail.webhooks.mailgun import MailgunTrackingWebhookView
+from anymail.webhooks.postmark import PostmarkTrackingWebhookView
+from django.conf import settings
+from django.http import HttpResponseBadRequest, HttpResponseForbidden, JsonResponse
+from django.utils.crypto import constant_time_compare
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from notifications import services
+from notifications.conf import conf
+
+logger = logging.getLogger(__name__)
+
+
+# --- Email: anymail's tracking signal -----------------------------------------
+
+
+def _anymail_secured(esp_name) -> bool:
+    """Anymail accepts unauthenticated webhooks when no secret is configured
+    (with only a warning); such events must change nothing here."""
+    anymail = getattr(settings, "ANYMAIL", {}) or {}
+    if anymail.get("WEBHOOK_SECRET"):
+        return True
+    signing_key = f"{esp_name.upper()}_WEBHOOK_SIGNING_KEY"
+    return bool(anymail.get(signing_key))
+
+
+def on_tracking(sender, event, esp_name, **kwargs):
+    if not _anymail_secured(esp_name):
+        logger.warning("Ignored an unauthenticated %s webhook: set ANYMAIL['WEBHOOK_SECRET']", esp_name)
+        return
+    message_id = event.message_id
+    timestamp = event.timestamp.isoformat() if event.timestamp else ""
+    # Not every ESP gives an event id (Postmark deliveries do not); the same
+    # event always yields the same id, so a repeat is recognised.
+    raw_id = event.event_id or hashlib.sha256(
+        f"{message_id}|{event.event_type}|{timestamp}|{event.recipient}".encode()
+    ).hexdigest()
+    metadata = event.metadata if isinstance(event.metadata, dict) else {}
+    result = services.provider_event_record(
+        message_id=message_id,
+        event_id=f"{esp_name}:{raw_id}"[:255],
+        kind=event.event_type,
+        at=event.timestamp,
+        detail=" ".join(str(part) for part in (event.description, event.mta_response) if part),
+        payload={"esp": esp_name, "event_type": event.event_type, "reject_reason": event.reject_reason},
+        reject_reason=event.reject_reason,
+        notification_uuid=metadata.get("notification"),
+    )
+    logger.info("%s %s event for %s: %s", esp_name, event.event_type, message_id, result)
+
+
+class _StrictParsing:
+    """Anymail answers 500 when a payload that passed authentication cannot
+    be parsed, and the ESP retries it forever; a malformed payload is the
+    sender's fault: answer 400."""
+
+    def parse_events(self, request):
+        try:
+            return super().parse_events(request)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise AnymailWebhookValidationFailure(f"Malformed {self.esp_name} webhook payload") from exc
+
+
+class MailgunTracking(_StrictParsing, MailgunTrackingWebhookView):
+    pass
+
+
+class PostmarkTracking(_StrictParsing, PostmarkTrackingWebhookView):
+    pass
+
+
+# --- SMS delivery receipts -----------------------------------------------------
+
+SMS_STATUSES = {
+    "delivered": ("delivered", None),
+    "failed": ("failed", None),
+    "expired": ("failed", None),
+    "undeliverable": ("failed", "undeliverable"),
+    "invalid_number": ("failed", "invalid_number"),
+    "sent": ("sent", None),
+    "accepted": ("queued", None),
+}
+
+
+def sign_sms_receipt(secret: str, timestamp: str, body: bytes) -> str:
+    """The signature a gateway puts in X-Loanflow-Signature."""
+    return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+@csrf_exempt  # authenticated by its HMAC signature instead
+@require_POST
+def sms_receipt(request):
+    """POST JSON {"event_id", "message_id", "status", "error"?} with headers
+    X-Loanflow-Timestamp (unix seconds) and X-Loanflow-Signature
+    (hex HMAC-SHA256 of "<timestamp>.<body>" under NOTIFICATIONS_SMS_WEBHOOK_SECRET)."""
+    secret = conf.SMS_WEBHOOK_SECRET
+    timestamp = request.headers.get("X-Loanflow-Timestamp", "")
+    signature = request.headers.get("X-Loanflow-Signature", "")
+    if not secret or not timestamp or not signature:
+        return HttpResponseForbidden("unsigned")
+    if not constant_time_compare(signature, sign_sms_receipt(secret, timestamp, request.body)):
+        return HttpResponseForbidden("bad signature")
+    try:
+        age = abs(time.time() - int(timestamp))
+    except ValueError:
+        return HttpResponseForbidden("bad timestamp")
+    if age > conf.WEBHOOK_MAX_AGE:
+        # A signed receipt captured earlier and sent again.
+        return HttpResponseForbidden("stale timestamp")
+    try:
+        data = json.loads(request.body)
+        event_id = str(data["event_id"])
+        message_id = str(data["message_id"])
+        kind, reason = SMS_STATUSES[data["status"]]
+    except (ValueError, KeyError, TypeError):
+        return HttpResponseBadRequest("malformed receipt")
+    result = services.provider_event_record(
+        message_id=message_id,
+        event_id=f"sms:{event_id}"[:255],
+        kind=kind,
+        detail=str(data.get("error") or "")[:500],
+        payload={"status": data["status"]},
+        reject_reason=reason,
+    )
+    return JsonResponse({"result": result})
+
+

@@ -1,0 +1,32 @@
+"""Email backends with a provider outage, for the retry tests."""
+
+from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend
+
+
+class Outage:
+    failures_left = 0
+    calls = 0
+
+
+class FlakyEmailBackend(EmailBackend):
+    """Raises like a provider that is down for the next `Outage.failures_left`
+    calls, then delivers into mail.outbox as the locmem backend does."""
+
+    def send_messages(self, messages):
+        Outage.calls += 1
+        if Outage.failures_left > 0:
+            Outage.failures_left -= 1
+            raise ConnectionError("ESP unavailable (503)")
+        return super().send_messages(messages)
+
+
+class RefusingEmailBackend(EmailBackend):
+    def send_messages(self, messages):
+        import smtplib
+
+        raise smtplib.SMTPRecipientsRefused({messages[0].to[0]: (550, b"no such mailbox")})
+
+
+def message_ids():
+    return [m.extra_headers["Message-ID"] for m in mail.outbox]
