@@ -55,8 +55,13 @@ def link_active_token(case) -> str:
     """The token of the case's active link, issuing one if there is none."""
     link = BorrowerLink.objects.filter(case=case, revoked_at__isnull=True).first()
     if link is None:
-        link, token = link_issue(case)
-        return token
+        try:
+            link, token = link_issue(case)
+            return token
+        except IntegrityError:
+            # Another worker issued the first link of this case at the same
+            # moment (one active link per case): use that one.
+            link = BorrowerLink.objects.get(case=case, revoked_at__isnull=True)
     return _token_for(link)
 
 

@@ -183,8 +183,16 @@ if not DEBUG:
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "loanflow@bank.example")
 ANYMAIL = {
-    "WEBHOOK_SECRET": os.environ.get("ANYMAIL_WEBHOOK_SECRET", ""),
+    # "user:password" basic auth on tracking webhooks; a comma-separated list
+    # lets an old secret keep working while the ESP is switched to a new one.
+    "WEBHOOK_SECRET": env_list("ANYMAIL_WEBHOOK_SECRET") or "",
+    "MAILGUN_API_KEY": os.environ.get("MAILGUN_API_KEY", ""),
+    "MAILGUN_WEBHOOK_SIGNING_KEY": os.environ.get("MAILGUN_WEBHOOK_SIGNING_KEY", ""),
+    "POSTMARK_SERVER_TOKEN": os.environ.get("POSTMARK_SERVER_TOKEN", ""),
 }
+
+# SMS backend, gateway and receipt secret: NOTIFICATIONS_SMS_* (environment or
+# settings); the defaults and their meaning are in notifications/conf.py.
 
 # django-q2: the ORM broker by default (nothing else to run); Redis when
 # Q_BROKER_URL is set. timeout < retry, or a slow task runs twice.

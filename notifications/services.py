@@ -108,7 +108,7 @@ def _templates(keys):
     found = {}
     for row in sorted(rows, key=lambda row: row.language == language):
         found[(row.key, row.channel)] = row  # the borrower's language wins
-    for key in keys - {key for key, _ in found}:
+    for key in keys - {key for key, _channel in found}:
         for fields in defaults.default_templates():
             if fields["key"] == key and fields["language"] in (language, defaults.ZH):
                 if (key, fields["channel"]) not in found or fields["language"] == language:
@@ -195,12 +195,7 @@ def final_bodies(notification):
     if rendering.LINK_PLACEHOLDER in text or rendering.LINK_PLACEHOLDER in html:
         from borrowers.services import status_page_url
 
-        try:
-            url = status_page_url(notification.case)
-        except IntegrityError:
-            # Two workers sent this case's email and SMS at once and both
-            # issued its first link; the other one won: use that link.
-            url = status_page_url(notification.case)
+        url = status_page_url(notification.case)
         text = text.replace(rendering.LINK_PLACEHOLDER, url)
         html = html.replace(rendering.LINK_PLACEHOLDER, url)
     return text, html

@@ -7,6 +7,7 @@ import io
 import openpyxl
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.urls import reverse
 
 from cases import services
@@ -151,6 +152,20 @@ def test_report_queries_do_not_grow_with_data(client, supervisor, branch_a, offi
         case = make_case(branch_a, officer, at=MONDAY)
         services.case_sign(case=case, actor=officer, at=MONDAY + datetime.timedelta(days=1))
         make_notice(case, status="delivered", at=MONDAY + datetime.timedelta(days=1))
+    cache.clear()  # compare two computations, not a computation and a cached copy
     with django_assert_max_num_queries(20) as large:
         report(client)
     assert len(small.captured_queries) == len(large.captured_queries)
+
+
+def test_report_figures_are_cached_for_a_few_minutes_and_say_so(client, supervisor, branch_a, officer):
+    client.force_login(supervisor)
+    first = report(client)
+    assert "分钟更新一次" in first.content.decode() or "refreshed every" in first.content.decode()
+    for _ in range(3):
+        make_case(branch_a, officer, at=MONDAY)
+    cached = report(client)
+    assert cached.context["sections"]["overdue_branch"]["rows"] == first.context["sections"]["overdue_branch"]["rows"]
+    cache.clear()  # what the expiry does after REPORT_CACHE_SECONDS
+    fresh = report(client)
+    assert fresh.context["sections"]["overdue_branch"]["rows"] != first.context["sections"]["overdue_branch"]["rows"]

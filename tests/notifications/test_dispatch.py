@@ -12,8 +12,7 @@ from notifications import dispatch
 from notifications.channels import sms
 from notifications.models import Channel, DeliveryEvent, Notification, NotificationStatus, StaffTask
 from tests.base import MONDAY
-from tests.notifications.backends import FlakyEmailBackend, Outage, message_ids
-from tests.notifications.helpers import send_due
+from tests.notifications.backends import Outage, message_ids
 
 
 @pytest.fixture
