@@ -164,6 +164,10 @@ STORAGES = {
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The overdue indexes INCLUDE columns for index-only scans on PostgreSQL;
+# SQLite simply builds them without, which is what we want there.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
+
 # Security headers. Production runs behind TLS; the HSTS and redirect settings
 # can be relaxed only by an explicit environment variable.
 SECURE_CONTENT_TYPE_NOSNIFF = True

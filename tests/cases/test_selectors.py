@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -75,8 +76,8 @@ def test_overdue_uses_the_partial_due_index_on_postgres(branch_a, branch_b, offi
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE cases_loancase")
     plan = selectors.case_list_overdue(head_office)[:50].explain()
-    assert "Index Scan using case_open_" in plan, plan
+    assert re.search(r"Index (Only )?Scan using case_open_|Bitmap Index Scan on case_open_", plan), plan
     assert "Seq Scan" not in plan, plan
     plan = selectors.case_list_overdue(officer)[:50].explain()
-    assert "Index Scan using case_open_branch_due_idx" in plan, plan
+    assert re.search(r"Index (Only )?Scan using case_open_branch_due_idx|Bitmap Index Scan on case_open_branch_due_idx", plan), plan
     assert "Seq Scan" not in plan, plan
