@@ -175,7 +175,8 @@ def case_transition(*, case, name, actor, reason="", payload=None, at=None) -> C
     at = at or timezone.now()
     try:
         with transaction.atomic():
-            locked = LoanCase.objects.select_for_update().get(pk=case.pk)
+            # The branch comes along for the notices (hotline); only the case row is locked.
+            locked = LoanCase.objects.select_related("branch").select_for_update(of=("self",)).get(pk=case.pk)
             if locked.status != case.status:
                 _refuse(
                     "conflict",
