@@ -41,9 +41,13 @@ test: dev-setup browser
 test-postgres:
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/loanflow $(MAKE) test
 
+# Each app keeps its own catalogue (cases/locale, notifications/locale, borrowers/locale).
 messages:
-	cd . && DEBUG=1 $(BIN)/python manage.py makemessages -l zh_Hans -l en --no-obsolete --ignore=.venv --ignore=bench
-	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv
+	for app in cases notifications borrowers; do \
+	  (cd $$app && DEBUG=1 ../$(BIN)/django-admin makemessages -l zh_Hans -l en --no-obsolete \
+	    --settings=loanflow.settings --pythonpath=.. && \
+	   DEBUG=1 ../$(BIN)/django-admin compilemessages --settings=loanflow.settings --pythonpath=..); \
+	done
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

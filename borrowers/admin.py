@@ -4,6 +4,7 @@ from django.utils.translation import ngettext
 
 from borrowers import services
 from borrowers.models import BorrowerLink, BorrowerQuestion
+from cases.selectors import branch_scope
 
 
 @admin.register(BorrowerLink)
@@ -24,6 +25,9 @@ class BorrowerLinkAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(branch_scope(request.user, "case__"))
+
     @admin.action(description=_("Revoke the selected links"))
     def revoke(self, request, queryset):
         count = sum(services.link_revoke(link.case) for link in queryset.filter(revoked_at__isnull=True))
@@ -38,6 +42,9 @@ class BorrowerQuestionAdmin(admin.ModelAdmin):
     list_display = ["case", "created_at", "task"]
     search_fields = ["case__number"]
     readonly_fields = ["case", "task", "submission", "created_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(branch_scope(request.user, "case__"))
 
     def has_add_permission(self, request):
         return False

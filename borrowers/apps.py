@@ -6,3 +6,6 @@ class BorrowersConfig(AppConfig):
     name = "borrowers"
     verbose_name = _("Borrower status page")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from borrowers import checks  # noqa: F401  (registers the deploy check)

@@ -11,7 +11,7 @@ from borrowers import stages
 from borrowers.models import BorrowerLink, BorrowerQuestion
 from cases import sla
 from cases.states import FINAL_STATES, CaseState
-from notifications.models import Channel, Notification, NotificationStatus
+from notifications.models import SEEN_STATUSES, Channel, Notification, NotificationStatus
 from notifications.rendering import LINK_PLACEHOLDER
 
 # The copy shown when one event went out on several channels.
@@ -20,9 +20,6 @@ _CHANNEL_PREFERENCE = [Channel.STATUS_PAGE, Channel.SMS, Channel.EMAIL, Channel.
 # repeated on the page it opens.
 _LINK_RE = re.compile(r"(?:https?://[^\s/]+)?/s/[A-Za-z0-9_-]{16,}/?")
 TIMELINE_LENGTH = 50
-# A notice that reached the borrower and so can be read (others are still
-# queued, or failed).
-_SEEN_STATUSES = (NotificationStatus.SENT, NotificationStatus.DELIVERED)
 
 
 def link_for_session(link_id):
@@ -117,7 +114,7 @@ def timeline(case, show_amount=False):
                 title=subject if subject and shown.language == language else stages.event_text(shown.key),
                 body=redact(shown.body, case, show_amount) if shown.body != shown.key else "",
                 acknowledged_at=min(acknowledged) if acknowledged else None,
-                unread=any(n.read_at is None and n.status in _SEEN_STATUSES for n in copies),
+                unread=any(n.read_at is None and n.status in SEEN_STATUSES for n in copies),
                 other_channels=stages.channel_list(
                     sorted({n.channel for n in copies if n.channel not in (Channel.STATUS_PAGE, shown.channel)})
                 ),

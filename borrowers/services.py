@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 
+from borrowers import conf
 from borrowers.models import BorrowerLink, BorrowerQuestion
 from cases.identity import normalize_id_number
 from cases.models import LoanCase
@@ -27,7 +28,7 @@ _NO_SUCH_HASH = "0" * 64
 
 
 def _token_for(link) -> str:
-    digest = hmac.new(force_bytes(settings.SECRET_KEY), b"borrower-link:" + link.key.bytes, hashlib.sha256)
+    digest = hmac.new(force_bytes(conf.link_key()), b"borrower-link:" + link.key.bytes, hashlib.sha256)
     return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode()
 
 
@@ -35,15 +36,27 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(force_bytes(token)).hexdigest()
 
 
+def _lock_case(case):
+    # Issuing is serialised per case, so two issuers (staff re-sending, the
+    # borrower's "find my application", a worker's first send) never race on
+    # the one-active-link constraint or revoke each other's fresh link.
+    LoanCase.objects.select_for_update().filter(pk=case.pk).exists()
+
+
+def _issue_locked(case) -> tuple[BorrowerLink, str]:
+    BorrowerLink.objects.filter(case=case, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    link = BorrowerLink(case=case)
+    token = _token_for(link)
+    link.token_hash = hash_token(token)
+    link.save()
+    return link, token
+
+
 def link_issue(case) -> tuple[BorrowerLink, str]:
     """Revoke any active link of the case and issue a new one; returns (link, token)."""
     with transaction.atomic():
-        BorrowerLink.objects.filter(case=case, revoked_at__isnull=True).update(revoked_at=timezone.now())
-        link = BorrowerLink(case=case)
-        token = _token_for(link)
-        link.token_hash = hash_token(token)
-        link.save()
-    return link, token
+        _lock_case(case)
+        return _issue_locked(case)
 
 
 def link_revoke(case) -> int:
@@ -55,13 +68,12 @@ def link_active_token(case) -> str:
     """The token of the case's active link, issuing one if there is none."""
     link = BorrowerLink.objects.filter(case=case, revoked_at__isnull=True).first()
     if link is None:
-        try:
-            link, token = link_issue(case)
-            return token
-        except IntegrityError:
-            # Another worker issued the first link of this case at the same
-            # moment (one active link per case): use that one.
-            link = BorrowerLink.objects.get(case=case, revoked_at__isnull=True)
+        with transaction.atomic():
+            _lock_case(case)
+            # Read again under the lock: another worker may have issued it.
+            link = BorrowerLink.objects.filter(case=case, revoked_at__isnull=True).first()
+            if link is None:
+                return _issue_locked(case)[1]
     return _token_for(link)
 
 

@@ -40,7 +40,7 @@ STAGE_TEXT = {
     ),
     CaseState.APPROVED: (
         pgettext_lazy("borrower now", "Your loan has been approved."),
-        pgettext_lazy("borrower next", "The mortgage is registered at the real estate registration centre."),
+        pgettext_lazy("borrower next", "Next, the mortgage will be registered at the real estate registration centre."),
     ),
     CaseState.REGISTRATION: (
         pgettext_lazy("borrower now", "Your mortgage is being registered at the real estate registration centre."),

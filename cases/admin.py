@@ -1,8 +1,10 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from cases.identity import mask_email
 from cases.models import Branch, CaseTransition, LoanCase, SlaPolicy, User
+from cases.selectors import branch_scope, cases_for_user
 
 
 @admin.register(Branch)
@@ -43,17 +45,19 @@ class CaseTransitionInline(admin.TabularInline):
 
 @admin.register(LoanCase)
 class LoanCaseAdmin(admin.ModelAdmin):
+    """Read-only: a case's data, state and deadline change only through
+    cases.services, which writes the audit trail; personal data is masked."""
+
     list_display = ["number", "borrower_name", "branch", "officer", "status", "due_at"]
     list_filter = ["status", "branch"]
     search_fields = ["number", "borrower_name"]
     list_select_related = ["branch", "officer"]
-    # State and deadline change only through cases.services; the audit trail
-    # below is read-only.
-    readonly_fields = [
-        "number", "status", "entered_state_at", "due_at", "held_from", "hold_reason",
-        "signed_by", "approved_by", "masked_id", "documents_outstanding",
+    fields = [
+        "number", "branch", "officer", "borrower_name", "masked_id", "masked_phone", "masked_email",
+        "property_address", "loan_amount", "status", "entered_state_at", "due_at", "held_from", "hold_reason",
+        "documents_outstanding", "signed_by", "approved_by", "needs_attention", "created_at",
     ]
-    exclude = ["borrower_id_number"]
+    readonly_fields = fields
     inlines = [CaseTransitionInline]
     show_full_result_count = False
 
@@ -61,25 +65,25 @@ class LoanCaseAdmin(admin.ModelAdmin):
     def masked_id(self, obj):
         return obj.masked_id_number
 
+    @admin.display(description=_("mobile phone"))
+    def masked_phone(self, obj):
+        return obj.masked_phone
+
+    @admin.display(description=_("email"))
+    def masked_email(self, obj):
+        return mask_email(obj.borrower_email)
+
     def has_add_permission(self, request):
-        # Cases are opened through cases.services.case_create (numbering, deadline).
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
 
     def get_queryset(self, request):
-        from cases.selectors import cases_for_user
-
         return cases_for_user(request.user).select_related("branch", "officer")
-
-    def save_model(self, request, obj, form, change):
-        try:
-            obj.full_clean(exclude=["number", "borrower_id_number", "status"])
-        except Exception as exc:  # pragma: no cover - the form validated already
-            messages.error(request, str(exc))
-            return
-        super().save_model(request, obj, form, change)
 
 
 @admin.register(CaseTransition)
@@ -98,5 +102,8 @@ class CaseTransitionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(branch_scope(request.user, "case__"))
 
 

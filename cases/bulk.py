@@ -1,8 +1,8 @@
 """Policy holds: put many cases on hold with one reason, and resume them later.
 
-Each case goes through the same checks as cases.services.case_transition
-(scope, state, permission, four-eyes, reason, guards: check_transition) and
-gets the same writes: its CaseTransition audit row, its new deadline and its
+Each case goes through the same checks and changes as
+cases.services.case_transition (its _apply_transition: scope, state,
+permission, four-eyes, reason, guards, deadline, audit row) and gets the same writes: its CaseTransition audit row, its new deadline and its
 borrower notices (the same notice-writing function). Only the round trips
 differ: the cases are locked in one query, saved with one bulk UPDATE, and
 audit rows and notices go in with bulk INSERTs, all in one transaction.
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from cases import sla
 from cases.models import CaseTransition, LoanCase
-from cases.services import TransitionRefused, check_transition
+from cases.services import TransitionRefused, _apply_transition
 from cases.states import Transition
 from notifications import services as notification_services
 
@@ -53,6 +53,7 @@ def _bulk(cases, name, actor, reason, at=None):
     result = BulkResult()
     with transaction.atomic():
         ids = list(cases.order_by().values_list("pk", flat=True))
+        # A hold stops the clock (no policy needed); a resume restarts it.
         policies = sla.load_policies() if name == Transition.RESUME else None
         for start in range(0, len(ids), BATCH):
             _batch(ids[start:start + BATCH], name, actor, reason, at, policies, result)
@@ -68,26 +69,16 @@ def _batch(ids, name, actor, reason, at, policies, result):
     changed, records = [], []
     for case in locked:
         try:
-            check_transition(case, name, actor, reason)
-        except TransitionRefused:
+            record = _apply_transition(case, name, actor, reason, {}, at, policies)
+        except TransitionRefused as refused:
+            if refused.code == "calendar":
+                raise  # no deadline can be computed: refuse the whole batch
             result.skipped += 1
             continue
-        source = case.status
-        getattr(case, name)(actor=actor, reason=reason, payload={})
-        case.entered_state_at = at
-        try:
-            case.due_at = sla.due_at_for(case.status, at, policies)
-        except sla.CalendarNotCovered as exc:
-            raise TransitionRefused("calendar", str(exc)) from exc
         case.updated_at = at
         case.branch = branches[case.branch_id]
         changed.append(case)
-        records.append(
-            CaseTransition(
-                case=case, transition=name, source=source, target=case.status, actor=actor,
-                reason=reason, payload={}, created_at=at, due_at=case.due_at,
-            )
-        )
+        records.append(record)
     result.skipped += len(ids) - len(locked)
     if not changed:
         return

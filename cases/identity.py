@@ -85,3 +85,16 @@ def mask_phone(value: str) -> str:
     if len(digits) < 8:
         return "*" * len(digits)
     return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+
+
+def mask_email(value: str) -> str:
+    """zhangsan@example.com -> z*******@example.com"""
+    if not value or "@" not in value:
+        return "*" * len(value or "")
+    local, domain = value.rsplit("@", 1)
+    return local[:1] + "*" * max(len(local) - 1, 3) + "@" + domain
+
+
+def mask_contact(value: str) -> str:
+    """Mask an email address or a phone number, whichever it is."""
+    return mask_email(value) if "@" in (value or "") else mask_phone(value)

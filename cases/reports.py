@@ -17,7 +17,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from cases import selectors, sla
-from cases.models import Branch, CaseTransition, LoanCase, Role, User
+from cases.models import Branch, CaseTransition, Role, User
 from cases.states import FINAL_STATES, OPEN_STATES, CaseState, Transition
 from notifications.models import (
     DELIVERED_STATUSES,
@@ -27,6 +27,7 @@ from notifications.models import (
     NotificationStatus,
     StaffTask,
 )
+from notifications.selectors import notifications_for_user
 
 # How long a notice may take to reach the borrower before it counts against
 # the officer's KPI, and before the monitor calls it stuck. The lead may move
@@ -69,15 +70,6 @@ def cached_report(user, key, parts, compute):
     return hit
 
 
-def _scope(user, prefix=""):
-    """A Q that limits a related model to the user's branches, as cases_for_user does."""
-    if not user.is_authenticated or not user.is_active:
-        return Q(pk__in=[])
-    if user.is_head_office:
-        return Q()
-    if user.branch_id is None:
-        return Q(pk__in=[])
-    return Q(**{f"{prefix}branch_id": user.branch_id})
 
 
 def branches_for_user(user):
@@ -89,7 +81,7 @@ def branches_for_user(user):
 def staff_for_user(user):
     """Officers and supervisors whose cases the user may see."""
     return (
-        User.objects.filter(_scope(user), is_active=True, groups__name__in=[Role.OFFICER, Role.SUPERVISOR])
+        User.objects.filter(selectors.branch_scope(user), is_active=True, groups__name__in=[Role.OFFICER, Role.SUPERVISOR])
         .distinct()
         .order_by("username")
     )
@@ -118,8 +110,11 @@ def start_of_day(day: datetime.date) -> datetime.datetime:
 
 def my_open_cases(user):
     """The user's own open cases, most urgent first; held cases (no clock) last."""
+    # Scoped like every staff list: an officer moved to another branch no
+    # longer sees the cases of the old one.
     return (
-        LoanCase.objects.filter(officer=user)
+        selectors.cases_for_user(user)
+        .filter(officer=user)
         .exclude(status__in=FINAL_STATES)
         .select_related("branch", "officer")
         .order_by(F("due_at").asc(nulls_last=True), "id")
@@ -129,7 +124,7 @@ def my_open_cases(user):
 def my_case_counts(user, now=None) -> dict:
     now = now or timezone.now()
     end_of_today = sla.end_of_day(selectors.today_local(now))
-    return LoanCase.objects.filter(officer=user).exclude(status__in=FINAL_STATES).aggregate(
+    return selectors.cases_for_user(user).filter(officer=user).exclude(status__in=FINAL_STATES).aggregate(
         open=Count("id"),
         overdue=Count("id", filter=Q(due_at__lt=now)),
         due_today=Count("id", filter=Q(due_at__gte=now, due_at__lte=end_of_today)),
@@ -138,7 +133,7 @@ def my_case_counts(user, now=None) -> dict:
 
 def my_open_tasks(user):
     return (
-        StaffTask.objects.filter(assigned_to=user, status=StaffTask.Status.OPEN)
+        StaffTask.objects.filter(selectors.branch_scope(user, "case__"), assigned_to=user, status=StaffTask.Status.OPEN)
         .select_related("case", "notification")
         .order_by(F("due_at").asc(nulls_last=True), "id")
     )
@@ -146,7 +141,7 @@ def my_open_tasks(user):
 
 def task_get_for_user(user, pk):
     """An open or done task of a case the user may see, else StaffTask.DoesNotExist."""
-    return StaffTask.objects.select_related("case").get(_scope(user, "case__"), pk=pk)
+    return StaffTask.objects.select_related("case").get(selectors.branch_scope(user, "case__"), pk=pk)
 
 
 # --- Overdue list --------------------------------------------------------------
@@ -231,10 +226,6 @@ def problem_filter(problem, now) -> Q:
             created_at__lt=now - ACK_EXPECTED_WITHIN,
         )
     raise ValueError(problem)
-
-
-def notifications_for_user(user):
-    return Notification.objects.filter(_scope(user, "case__"))
 
 
 def notice_problems(user, problem, now=None):
@@ -349,7 +340,7 @@ def sla_compliance(user, period, branch=None, now=None) -> list[dict]:
     now = now or timezone.now()
     moves = (
         CaseTransition.objects.filter(
-            _scope(user, "case__"),
+            selectors.branch_scope(user, "case__"),
             _branch_filter(branch, "case__"),
             created_at__gte=period.since,
             created_at__lt=period.until,

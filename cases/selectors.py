@@ -3,6 +3,7 @@ a case of another branch is simply not there (a 404 in views)."""
 
 import datetime
 
+from django.db.models import Q
 from django.utils import timezone
 
 from cases import sla
@@ -10,15 +11,22 @@ from cases.models import LoanCase
 from cases.states import FINAL_STATES
 
 
-def cases_for_user(user):
-    """The cases a staff member may see: head office all, others their branch."""
+def branch_scope(user, prefix="") -> Q:
+    """The filter that limits a model to the branches the user may see:
+    head office all, others their own branch, nobody else anything.
+    `prefix` reaches the branch from another model, e.g. "case__"."""
     if not user.is_authenticated or not user.is_active:
-        return LoanCase.objects.none()
+        return Q(pk__in=[])
     if user.is_head_office:
-        return LoanCase.objects.all()
+        return Q()
     if user.branch_id is None:
-        return LoanCase.objects.none()
-    return LoanCase.objects.filter(branch_id=user.branch_id)
+        return Q(pk__in=[])
+    return Q(**{f"{prefix}branch_id": user.branch_id})
+
+
+def cases_for_user(user):
+    """The cases a staff member may see."""
+    return LoanCase.objects.filter(branch_scope(user))
 
 
 def user_can_access_case(user, case) -> bool:

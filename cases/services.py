@@ -84,7 +84,7 @@ def case_create(*, at=None, **fields) -> LoanCase:
         case = _new_case(number=number, at=at, **fields)
         try:
             case.due_at = sla.due_at_for(CaseState.SUBMITTED, at)
-        except sla.CalendarNotCovered as exc:
+        except sla.DeadlineUnknown as exc:
             _refuse("calendar", str(exc))
         case.save()
     return case
@@ -145,7 +145,7 @@ def _apply_transition(case, name, actor, reason, payload, at, policies=None) -> 
     case.entered_state_at = at
     try:
         case.due_at = sla.due_at_for(case.status, at, policies)
-    except sla.CalendarNotCovered as exc:
+    except sla.DeadlineUnknown as exc:
         _refuse("calendar", str(exc))
     return CaseTransition(
         case=case,

@@ -16,7 +16,20 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.states import FINAL_STATES, CaseState
 
-class CalendarNotCovered(Exception):
+class DeadlineUnknown(Exception):
+    """No deadline can be computed; refuse rather than run without a clock."""
+
+
+class NoSlaPolicy(DeadlineUnknown):
+    def __init__(self, state):
+        self.state = state
+        super().__init__(
+            _("There is no SLA policy for the state “%(state)s”; ask an administrator to add one.")
+            % {"state": CaseState(state).label}
+        )
+
+
+class CalendarNotCovered(DeadlineUnknown):
     def __init__(self, year):
         self.year = year
         super().__init__(
@@ -99,5 +112,5 @@ def due_at_for(state: str, entered_at: datetime.datetime, policies: dict | None 
         policies = load_policies()
     days = policies.get(state)
     if days is None:
-        return None
+        raise NoSlaPolicy(state)
     return deadline(entered_at, days)

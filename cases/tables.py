@@ -38,10 +38,14 @@ class OverdueTable(tables.Table):
         verbose_name=_("business days overdue"), accessor="due_at", order_by=("due_at", "id"),
         attrs={"td": {"class": "num"}, "th": {"class": "num"}},
     )
-    due_at = tables.DateTimeColumn(verbose_name=_("due by"), format="Y-m-d", order_by=("due_at", "id"))
+    due_at = tables.Column(verbose_name=_("due by"), order_by=("due_at", "id"))
     officer = OfficerColumn(verbose_name=_("officer"), order_by=("officer__username", "due_at"))
     branch = tables.Column(verbose_name=_("branch"), order_by=("branch__code", "due_at"))
     last_notice = tables.Column(verbose_name=_("last notice"), accessor="last_notice_status", orderable=False)
+
+    def render_due_at(self, value):
+        # Due by the end of this day (due_at itself is the midnight after it).
+        return reports.sla.due_date(value).isoformat()
 
     class Meta:
         template_name = TEMPLATE

@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language, gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
@@ -66,9 +67,16 @@ def task_complete(request, pk):
         notification_services.task_complete(
             task=task, actor=request.user, outcome=form.cleaned_data["outcome"], reached=form.cleaned_data["reached"]
         )
-        messages.success(request, _("Task recorded as done: %(task)s, case %(case)s.") % {
-            "task": task.get_kind_display(), "case": task.case.number,
-        })
+        task.refresh_from_db(fields=["status"])
+        if task.status == StaffTask.Status.OPEN:
+            # A borrower's question stays open until someone has reached them.
+            messages.info(request, _("Attempt recorded; the task stays open: %(task)s, case %(case)s.") % {
+                "task": task.get_kind_display(), "case": task.case.number,
+            })
+        else:
+            messages.success(request, _("Task recorded as done: %(task)s, case %(case)s.") % {
+                "task": task.get_kind_display(), "case": task.case.number,
+            })
     return redirect(_safe_next(request, "cases:home"))
 
 
@@ -150,6 +158,7 @@ def case_transition(request, number):
     return redirect(case)
 
 
+@never_cache  # the full ID number must not stay in any cache
 @login_required
 @require_POST
 def case_unmask(request, number):

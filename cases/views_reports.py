@@ -5,7 +5,7 @@ import functools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +22,7 @@ from cases.models import Role
 from cases.states import FINAL_STATES
 from cases.tables import BulkTable, NoticeProblemTable, OverdueTable
 from notifications import services as notification_services
-from notifications.models import FAILED_STATUSES, Notification
+from notifications.models import FAILED_STATUSES, Notification, NotificationStatus
 
 PER_PAGE = 25
 
@@ -107,7 +107,7 @@ def overdue_export(request, fmt):
             "officer": reports.staff_name(case.officer),
             "branch": case.branch.name,
             "last_notice": case.last_notice_at.astimezone(selectors.sla.local_tz()) if case.last_notice_at else None,
-            "last_notice_status": case.last_notice_status or "",
+            "last_notice_status": NotificationStatus(case.last_notice_status).label if case.last_notice_status else "",
         }
         for case in cases
     ]
@@ -158,8 +158,15 @@ def notice_retry(request, pk):
     if notice.status not in FAILED_STATUSES:
         messages.info(request, _("Only failed or bounced notices can be sent again."))
     else:
-        notification_services.notification_retry(notification=notice, actor=request.user)
-        messages.success(request, _("The notice to case %(case)s is queued to be sent again.") % {"case": notice.case.number})
+        try:
+            notification_services.notification_retry(notification=notice, actor=request.user)
+        except ValidationError as error:
+            # e.g. the contact is marked unreachable: verify it first.
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request, _("The notice to case %(case)s is queued to be sent again.") % {"case": notice.case.number}
+            )
     return redirect(_back(request, "cases:notices"))
 
 

@@ -228,6 +228,10 @@ else:
 # deadline that falls in any other year is refused rather than guessed.
 BUSINESS_CALENDAR_YEARS = [int(y) for y in env_list("BUSINESS_CALENDAR_YEARS", "2025,2026")]
 
+# Key the borrowers' status-page link tokens are derived with (see
+# borrowers/conf.py); production keeps it apart from SECRET_KEY.
+BORROWER_LINK_KEY = os.environ.get("BORROWER_LINK_KEY", "")
+
 # Site address used in links sent to borrowers.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 

@@ -5,10 +5,10 @@ from django.template import TemplateSyntaxError
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from cases.identity import mask_contact
 from cases.selectors import cases_for_user
 from notifications import rendering, services
 from notifications.models import DeliveryEvent, MessageTemplate, Notification, StaffTask
-from notifications.selectors import notifications_for_user
 
 
 class MessageTemplateForm(forms.ModelForm):
@@ -67,7 +67,9 @@ class DeliveryEventInline(admin.TabularInline):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "case", "key", "channel", "status", "attempts", "next_attempt_at", "last_error"]
+    list_display = [
+        "created_at", "case", "key", "channel", "masked_recipient", "status", "attempts", "next_attempt_at", "last_error",
+    ]
     list_filter = ["status", "channel", "key"]
     search_fields = ["case__number", "uuid", "provider_message_id"]
     list_select_related = ["case"]
@@ -77,18 +79,24 @@ class NotificationAdmin(admin.ModelAdmin):
     actions = ["retry"]
     # Notices change only through services (sending, webhooks, staff actions).
     readonly_fields = [
-        "uuid", "case", "transition", "key", "channel", "language", "recipient", "status", "subject", "shown_body",
-        "attempts", "next_attempt_at", "claimed_at", "last_error", "provider_message_id", "created_at", "sent_at",
-        "delivered_at", "read_at", "acknowledged_at", "failed_at", "handled_at", "handled_by", "escalated_at",
+        "uuid", "case", "transition", "key", "channel", "language", "masked_recipient", "status", "subject",
+        "shown_body", "attempts", "next_attempt_at", "claimed_at", "last_error", "provider_message_id", "created_at",
+        "sent_at", "delivered_at", "read_at", "acknowledged_at", "failed_at", "handled_at", "handled_by",
+        "escalated_at",
     ]
-    exclude = ["body", "body_html"]
+    # Staff see masked personal data only: the address itself is in no form.
+    exclude = ["body", "body_html", "recipient"]
 
     @admin.display(description=_("message"))
     def shown_body(self, obj):
         return services.display_body(obj)
 
+    @admin.display(description=_("recipient"))
+    def masked_recipient(self, obj):
+        return mask_contact(obj.recipient)
+
     def get_queryset(self, request):
-        return notifications_for_user(request.user)
+        return super().get_queryset(request).filter(case__in=cases_for_user(request.user))
 
     def has_add_permission(self, request):
         return False
@@ -117,7 +125,7 @@ class DeliveryEventAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(notification__in=notifications_for_user(request.user))
+        return super().get_queryset(request).filter(notification__case__in=cases_for_user(request.user))
 
     def has_add_permission(self, request):
         return False

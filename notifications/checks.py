@@ -5,6 +5,17 @@ from django.core.checks import Warning, register
 
 from notifications.conf import conf
 
+# Backends that write every message, with the borrower's contact details and
+# live status-page link, to stdout or a local file: for development only.
+_LOGGING_EMAIL_BACKENDS = {
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+}
+_LOGGING_SMS_BACKENDS = {
+    "notifications.channels.sms.ConsoleSmsBackend",
+    "notifications.channels.sms.FileSmsBackend",
+}
+
 
 @register()
 def check_notification_settings(app_configs, **kwargs):
@@ -30,6 +41,36 @@ def check_notification_settings(app_configs, **kwargs):
             Warning(
                 "NOTIFICATIONS_SMS_WEBHOOK_SECRET is empty: SMS delivery receipts will be refused.",
                 id="notifications.W003",
+            )
+        )
+    return problems
+
+
+@register(deploy=True)
+def check_production_backends(app_configs, **kwargs):
+    """The defaults are console backends, so that a development install works
+    out of the box; a production install that forgets to set them would put
+    personal data and working status-page links into its logs."""
+    if settings.DEBUG:
+        return []
+    problems = []
+    if settings.EMAIL_BACKEND in _LOGGING_EMAIL_BACKENDS:
+        problems.append(
+            Warning(
+                f"EMAIL_BACKEND is {settings.EMAIL_BACKEND}: borrower emails, with their status-page "
+                "links, are written to the logs and never sent.",
+                hint="Set EMAIL_BACKEND to an SMTP or django-anymail backend.",
+                id="notifications.W004",
+            )
+        )
+    if conf.SMS_BACKEND in _LOGGING_SMS_BACKENDS:
+        problems.append(
+            Warning(
+                f"NOTIFICATIONS_SMS_BACKEND is {conf.SMS_BACKEND}: borrower SMS, with their phone numbers "
+                "and status-page links, are written to the logs and never sent.",
+                hint="Set NOTIFICATIONS_SMS_BACKEND to notifications.channels.sms.HttpSmsBackend and configure "
+                "the gateway.",
+                id="notifications.W005",
             )
         )
     return problems

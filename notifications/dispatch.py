@@ -100,32 +100,35 @@ def _attempt_succeeded(notification, result):
 
 
 def _attempt_failed(notification, error):
+    from notifications.services import hide_recipient, notice_failed
+
     now = timezone.now()
     final = error.permanent or notification.attempts >= conf.MAX_ATTEMPTS
+    # Staff see this text: a provider's error may quote the full address.
+    message = hide_recipient(str(error), notification.recipient)
     with transaction.atomic():
         if final:
             updated = _ours(notification).update(
-                status=NotificationStatus.FAILED, failed_at=now, claimed_at=None, last_error=str(error)
+                status=NotificationStatus.FAILED, failed_at=now, claimed_at=None, last_error=message
             )
         else:
             updated = _ours(notification).update(
                 status=NotificationStatus.QUEUED,
                 next_attempt_at=now + backoff(notification.attempts),
                 claimed_at=None,
-                last_error=str(error),
+                last_error=message,
             )
         if not updated:
             return None
         DeliveryEvent.objects.create(
             notification=notification,
             kind="failed" if final else "attempt_failed",
-            detail=f"attempt {notification.attempts}: {error}",
+            detail=f"attempt {notification.attempts}: {message}",
             payload={"permanent": error.permanent, "unreachable": error.unreachable},
             created_at=now,
         )
         if final:
-            from notifications.services import notice_failed
-
+            notification.last_error = message  # the task quotes this attempt's error
             notice_failed(notification, unreachable=error.unreachable, at=now)
     return NotificationStatus.FAILED if final else NotificationStatus.QUEUED
 

@@ -35,6 +35,9 @@ DELIVERED_STATUSES = (
     NotificationStatus.READ,
     NotificationStatus.ACKNOWLEDGED,
 )
+# The borrower has been shown it or could have been: what "unread" and
+# "mark read" apply to (queued and failed notices never reached them).
+SEEN_STATUSES = (NotificationStatus.SENT,) + DELIVERED_STATUSES
 # Ended without reaching the borrower: a person must act (a staff task exists).
 FAILED_STATUSES = (NotificationStatus.FAILED, NotificationStatus.BOUNCED)
 
@@ -201,3 +204,9 @@ class StaffTask(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.case_id}"
+
+    @property
+    def tried_without_reaching(self):
+        """Still open although the officer already called: the borrower was not
+        reached (each attempt is noted in `outcome`), so it is not answered."""
+        return self.status == self.Status.OPEN and bool(self.outcome)

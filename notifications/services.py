@@ -27,21 +27,23 @@ import datetime
 import functools
 import logging
 import random
+import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, F, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, F, TextField, Value, When
+from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import sla
+from cases.identity import mask_contact
 from cases.models import LoanCase
 from cases.selectors import user_can_access_case
 from notifications import defaults, dispatch, rendering
 from notifications.conf import conf
 from notifications.models import (
-    DELIVERED_STATUSES,
+    SEEN_STATUSES,
     Channel,
     DeliveryEvent,
     MessageTemplate,
@@ -206,6 +208,22 @@ def display_body(notification):
     return notification.body.replace(rendering.LINK_PLACEHOLDER, _("[status page link]"))
 
 
+def hide_recipient(text, recipient):
+    """`text` with the borrower's address or number masked wherever it appears.
+
+    Provider errors often quote the address ("<zhangsan@example.com>: no such
+    mailbox"); they are stored and shown to staff, who see masked data only."""
+    if not text or not recipient:
+        return text
+    spellings = {recipient}
+    if recipient.startswith("+86"):  # a gateway may quote 8613812345678 or 13812345678
+        spellings |= {recipient[1:], recipient[3:]}
+    masked = mask_contact(recipient)
+    for spelling in sorted(spellings, key=len, reverse=True):
+        text = re.sub(re.escape(spelling), masked, text, flags=re.IGNORECASE)
+    return text
+
+
 def _event(notification_id, kind, at, detail="", **extra):
     return DeliveryEvent.objects.create(notification_id=notification_id, kind=kind, detail=detail, created_at=at, **extra)
 
@@ -231,25 +249,19 @@ def notice_failed(notification, *, unreachable, at):
         detail = _("The borrower's %(channel)s (%(recipient)s) does not work: %(error)s. Check the contact details and tell the borrower by phone.")
     else:
         detail = _("The %(channel)s notice could not be delivered: %(error)s. Call the borrower and tell them.")
+    # The error is masked where it is stored; again here for rows stored before that.
+    error = hide_recipient(notification.last_error or "", notification.recipient)
     task_create(
         case=notification.case,
         kind=kind,
         notification=notification,
         detail=detail % {
             "channel": notification.get_channel_display(),
-            "recipient": _masked_recipient(notification),
-            "error": (notification.last_error or "")[:200] or "-",
+            "recipient": mask_contact(notification.recipient),
+            "error": error[:200] or "-",
         },
         at=at,
     )
-
-
-def _masked_recipient(notification):
-    from cases.identity import mask_phone
-
-    if notification.channel == Channel.SMS:
-        return mask_phone(notification.recipient)
-    return notification.recipient
 
 
 # Provider events (email tracking webhooks, SMS delivery receipts): what each
@@ -280,7 +292,8 @@ def provider_event_record(*, message_id, event_id, kind, at=None, detail="", pay
             return "unknown"
         try:
             with transaction.atomic():
-                _event(notification.pk, f"provider:{kind}", at, detail=(detail or "")[:2000],
+                detail = hide_recipient(detail or "", notification.recipient)
+                _event(notification.pk, f"provider:{kind}", at, detail=detail[:2000],
                        provider_event_id=event_id, payload=payload or {})
         except IntegrityError:
             return "duplicate"
@@ -324,7 +337,7 @@ def notifications_mark_read_for_case(*, case, at=None) -> int:
     """The borrower opened their page: every notice shown there is read."""
     at = at or timezone.now()
     rows = Notification.objects.filter(case=case, read_at__isnull=True)
-    ids = list(rows.filter(status__in=_SEEN_STATUSES).values_list("pk", flat=True))
+    ids = list(rows.filter(status__in=SEEN_STATUSES).values_list("pk", flat=True))
     if not ids:
         return 0
     changed = _mark_read(Notification.objects.filter(pk__in=ids), at)
@@ -334,11 +347,8 @@ def notifications_mark_read_for_case(*, case, at=None) -> int:
     return changed
 
 
-_SEEN_STATUSES = (NotificationStatus.SENT,) + DELIVERED_STATUSES
-
-
 def _mark_read(rows, at):
-    return rows.filter(read_at__isnull=True, status__in=_SEEN_STATUSES).update(
+    return rows.filter(read_at__isnull=True, status__in=SEEN_STATUSES).update(
         read_at=at,
         delivered_at=Coalesce(F("delivered_at"), Value(at)),
         status=Case(
@@ -398,9 +408,10 @@ def notification_retry(*, notification, actor):
     recipient = _recipient(case, notification.channel)
     if recipient is None:
         raise ValidationError(
-            _("The borrower's %(channel)s is missing or marked as not working; correct the contact details first.")
-            % {"channel": notification.get_channel_display()},
+            _("The borrower's %(channel)s is missing or marked as not working. Verify it with the borrower and "
+              "correct the contact details first, then send the notice again."),
             code="unreachable",
+            params={"channel": notification.get_channel_display()},
         )
     now = timezone.now()
     with transaction.atomic():
@@ -466,16 +477,28 @@ def task_create(*, case, kind, detail="", notification=None, callback_time="", a
 
 def task_complete(*, task, actor, outcome, reached=True):
     """Record what came of a task. For a phone notice, reaching the borrower
-    delivers the notice; not reaching them fails it (the case then needs
-    attention). For a call about a failed notice, reaching them handles it."""
+    delivers the notice; not reaching them fails it like any undelivered
+    notice (a call-back task, the case needs attention). For a call about a
+    failed notice, reaching them handles it. A borrower's question stays open
+    until the borrower is reached: the attempt is noted, nothing is answered."""
     _require_access(actor, task.case)
     outcome = (outcome or "").strip()
     if not outcome:
         raise ValidationError(_("Please say what came of it (for a call: what the borrower was told)."), code="outcome")
     now = timezone.now()
+    if task.kind == StaffTask.Kind.BORROWER_QUESTION and not reached:
+        return _question_attempt(task, actor, outcome, now)
     with transaction.atomic():
         changed = StaffTask.objects.filter(pk=task.pk, status=StaffTask.Status.OPEN).update(
-            status=StaffTask.Status.DONE, outcome=outcome, completed_at=now, completed_by=actor
+            status=StaffTask.Status.DONE,
+            # Earlier unanswered calls (see _question_attempt) stay on record.
+            outcome=Case(
+                When(outcome="", then=Value(outcome)),
+                default=Concat(F("outcome"), Value("\n" + outcome), output_field=TextField()),
+                output_field=TextField(),
+            ),
+            completed_at=now,
+            completed_by=actor,
         )
         if changed and task.notification_id:
             notification = Notification.objects.select_for_update().get(pk=task.notification_id)
@@ -492,6 +515,25 @@ def task_complete(*, task, actor, outcome, reached=True):
     return task
 
 
+def _question_attempt(task, actor, outcome, now):
+    """The officer called about a borrower's question and did not reach them.
+
+    The task stays open (the borrower's page must not say it was answered,
+    and the officer's list keeps it); each attempt is added to its outcome."""
+    with transaction.atomic():
+        current = StaffTask.objects.select_for_update().filter(pk=task.pk, status=StaffTask.Status.OPEN).first()
+        if current is not None:
+            note = _("%(at)s, %(user)s: not reached. %(outcome)s") % {
+                "at": timezone.localtime(now).strftime("%Y-%m-%d %H:%M"),
+                "user": actor.get_username(),
+                "outcome": outcome,
+            }
+            current.outcome = "\n".join(line for line in (current.outcome, note) if line)
+            current.save(update_fields=["outcome"])
+    task.refresh_from_db()
+    return task
+
+
 def _phone_notice_outcome(notification, reached, outcome, now):
     rows = Notification.objects.filter(
         pk=notification.pk, status__in=[NotificationStatus.QUEUED, NotificationStatus.SENDING, NotificationStatus.SENT]
@@ -501,7 +543,11 @@ def _phone_notice_outcome(notification, reached, outcome, now):
             _event(notification.pk, "delivered", now, detail=outcome)
     elif rows.update(status=NotificationStatus.FAILED, failed_at=now, claimed_at=None, last_error=outcome[:500]):
         _event(notification.pk, "failed", now, detail=outcome)
-        LoanCase.objects.filter(pk=notification.case_id).update(needs_attention=True)
+        # The same end as any undelivered notice: the case needs attention and
+        # a call-back task is written. That task is a CALL_BORROWER, which
+        # completes without sending anything, so no phone task breeds another.
+        notification.refresh_from_db()
+        notice_failed(notification, unreachable=False, at=now)
 
 
 # --- Demo data -------------------------------------------------------------------
@@ -573,7 +619,7 @@ def settle_demo_history(*, now):
             tasks.append(
                 StaffTask(
                     case=n.case, notification=n, kind=StaffTask.Kind.PHONE_NOTICE, assigned_to_id=n.case.officer_id,
-                    detail=n.body, status=StaffTask.Status.DONE, due_at=n.created_at + datetime.timedelta(days=1),
+                    detail=display_body(n), status=StaffTask.Status.DONE, due_at=n.created_at + datetime.timedelta(days=1),
                     created_at=n.created_at, completed_at=n.delivered_at, completed_by_id=n.case.officer_id,
                     outcome=_("Borrower reached by phone."),
                 )

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
+from cases import sla
 from cases.models import Role
 
 register = template.Library()
@@ -22,6 +23,12 @@ def nav_class(context, *url_names):
     if match and f"{match.namespace}:{match.url_name}" in url_names:
         return "active"
     return ""
+
+
+@register.filter
+def due_day(due_at):
+    """The day a deadline falls on: due_at is the midnight that ends that day."""
+    return sla.due_date(due_at) if due_at else None
 
 
 @register.filter

@@ -7,14 +7,21 @@ from notifications.channels import SendResult
 class PhoneChannel:
     def send(self, notification, text, html) -> SendResult:
         from notifications.models import StaffTask
-        from notifications.services import task_create
+        from notifications.services import display_body, task_create
 
-        # One task per notice even if a dead worker's claim is retried.
-        if not StaffTask.objects.filter(notification=notification, kind=StaffTask.Kind.PHONE_NOTICE).exists():
+        # One open task per notice even if a dead worker's claim is retried.
+        # A finished one does not count: after a staff retry the officer must
+        # be asked to call again, or the notice would sit in `sent` unnoticed.
+        open_tasks = StaffTask.objects.filter(
+            notification=notification, kind=StaffTask.Kind.PHONE_NOTICE, status=StaffTask.Status.OPEN
+        )
+        if not open_tasks.exists():
             task_create(
                 case=notification.case,
                 kind=StaffTask.Kind.PHONE_NOTICE,
-                detail=text,
+                # Not `text`: that holds the live status-page link, whose raw
+                # token must never be stored.
+                detail=display_body(notification),
                 notification=notification,
             )
         return SendResult(delivered=False)

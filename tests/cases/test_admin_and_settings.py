@@ -37,23 +37,47 @@ def test_admin_cannot_change_or_delete_audit_rows(client, django_user_model, cas
     assert CaseTransition.objects.get(pk=record.pk).reason == record.reason
 
 
-def test_deploy_check_is_clean_with_production_settings():
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "loanflow.settings",
-        "DEBUG": "0",
-        "SECRET_KEY": "x" * 20 + "production-like-secret-key-with-enough-entropy-9f8e7d6c5b4a",
-        "ALLOWED_HOSTS": "loans.bank.example",
-    }
-    for name in ("LOANFLOW_ALLOW_DEV_KEY", "SECURE_SSL_REDIRECT", "SECURE_COOKIES", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"):
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "loanflow.settings",
+    "DEBUG": "0",
+    "SECRET_KEY": "x" * 20 + "production-like-secret-key-with-enough-entropy-9f8e7d6c5b4a",
+    "BORROWER_LINK_KEY": "y" * 20 + "separate-borrower-link-key-kept-in-a-vault-1a2b3c",
+    "ALLOWED_HOSTS": "loans.bank.example",
+    "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+    "NOTIFICATIONS_SMS_BACKEND": "notifications.channels.sms.HttpSmsBackend",
+    "NOTIFICATIONS_SMS_GATEWAY_URL": "https://sms-gateway.bank.example/send",
+    "NOTIFICATIONS_SMS_WEBHOOK_SECRET": "z" * 40,
+}
+
+
+def deploy_check(**overrides):
+    env = {**os.environ, **PRODUCTION_ENV, **overrides}
+    for name in ("LOANFLOW_ALLOW_DEV_KEY", "SECURE_SSL_REDIRECT", "SECURE_COOKIES", "DATABASE_URL",
+                 "DJANGO_ALLOW_ASYNC_UNSAFE", "STATICFILES_BACKEND"):
         env.pop(name, None)
+    env = {key: value for key, value in env.items() if value is not None}
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
     )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
+    return result.returncode, result.stdout + result.stderr
+
+
+def test_deploy_check_is_clean_with_production_settings():
+    code, output = deploy_check()
+    assert code == 0, output
     assert "WARNINGS:" not in output and "ERRORS:" not in output, output
+
+
+def test_deploy_check_catches_development_defaults_left_in_production():
+    code, output = deploy_check(
+        EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
+        NOTIFICATIONS_SMS_BACKEND="notifications.channels.sms.ConsoleSmsBackend",
+        BORROWER_LINK_KEY="",
+    )
+    assert code != 0
+    for check_id in ("notifications.W004", "notifications.W005", "borrowers.W001"):
+        assert check_id in output, output
 
 
 def test_production_settings_refuse_to_start_without_a_secret_key():
@@ -65,3 +89,24 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "Set SECRET_KEY" in result.stderr
+
+
+def test_admin_shows_a_branch_admin_only_their_branch(client, branch_a, branch_b, officer, outsider):
+    from django.contrib.auth.models import Permission
+
+    from tests.base import make_case
+
+    mine, theirs = make_case(branch_a, officer), make_case(branch_b, outsider)
+    record = case_sign(case=theirs, actor=outsider)
+    officer.is_staff = True
+    officer.save()
+    officer.user_permissions.add(*Permission.objects.filter(codename__in=["view_loancase", "view_casetransition"]))
+    client.force_login(officer)
+    cases_page = client.get(reverse("admin:cases_loancase_changelist")).content.decode()
+    assert mine.number in cases_page and theirs.number not in cases_page
+    assert client.get(reverse("admin:cases_loancase_change", args=[theirs.pk])).status_code == 302
+    assert client.get(reverse("admin:cases_casetransition_change", args=[record.pk])).status_code == 302
+    # Contact details are masked, not editable.
+    page = client.get(reverse("admin:cases_loancase_change", args=[mine.pk])).content.decode()
+    assert mine.borrower_phone not in page and mine.borrower_email not in page
+    assert 'name="loan_amount"' not in page

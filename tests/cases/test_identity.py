@@ -45,3 +45,12 @@ def test_it_rejects_numbers_that_are_not_mobiles(value):
 
 def test_it_masks_phones_in_the_chinese_way():
     assert mask_phone("+8613812345678") == "138****5678"
+
+
+def test_it_masks_email_addresses_keeping_the_domain():
+    from cases.identity import mask_contact, mask_email
+
+    assert mask_email("zhangsan@example.com") == "z*******@example.com"
+    assert mask_email("a@b.cn") == "a***@b.cn"
+    assert mask_contact("+8613812345678") == "138****5678"
+    assert mask_contact("zhangsan@example.com") == "z*******@example.com"

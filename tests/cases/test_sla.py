@@ -95,3 +95,15 @@ def test_the_system_check_refuses_a_year_without_an_announced_schedule(settings)
     assert "cases.E001" in ids
     settings.BUSINESS_CALENDAR_YEARS = [2025, 2026]
     assert "cases.E001" not in [message.id for message in check_business_calendar(None)]
+
+
+def test_a_state_without_an_sla_policy_is_refused_not_left_without_a_clock(branch_a, officer):
+    from cases.models import SlaPolicy
+
+    case = make_case(branch_a, officer, at=at(2026, 3, 2))
+    SlaPolicy.objects.filter(state="signed").delete()
+    with pytest.raises(TransitionRefused) as info:
+        case_sign(case=case, actor=officer, at=at(2026, 3, 2))
+    assert info.value.code == "calendar"
+    case.refresh_from_db()
+    assert case.status == "submitted" and case.transitions.count() == 0

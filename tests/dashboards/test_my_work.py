@@ -88,3 +88,13 @@ def test_my_work_costs_the_same_queries_for_3_or_30_cases(client, branch_a, offi
     fill(27)
     with django_assert_max_num_queries(12):
         assert client.get(reverse("cases:home")).status_code == 200
+
+
+def test_it_stops_showing_the_old_branch_after_an_officer_moves(client, branch_a, branch_b, officer, case):
+    make_task(case)
+    officer.branch = branch_b
+    officer.save()
+    client.force_login(officer)
+    page = client.get(reverse("cases:home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert case.number not in page
+    assert case.borrower_name not in page

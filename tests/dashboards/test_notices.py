@@ -83,3 +83,18 @@ def test_monitor_queries_are_bounded(client, branch_a, officer, django_assert_ma
         monitor(client)
     assert len(small.captured_queries) == len(large.captured_queries)
     assert Notification.objects.count() == 41
+
+
+def test_retry_to_a_number_marked_unreachable_says_what_to_do(client, officer, case):
+    from cases.models import LoanCase
+
+    notice = make_notice(case)
+    LoanCase.objects.filter(pk=case.pk).update(phone_unreachable=True)
+    client.force_login(officer)
+    response = client.post(
+        reverse("cases:notice_retry", args=[notice.pk]), HTTP_ACCEPT_LANGUAGE="en", follow=True
+    )
+    assert response.status_code == 200
+    assert "correct the contact details first" in response.content.decode()
+    notice.refresh_from_db()
+    assert notice.status == "failed"

@@ -31,6 +31,7 @@ def test_it_lists_overdue_cases_with_business_days_stage_officer_and_last_notice
     row = page[page.index(late.number):]
     row = row[: row.index("</tr>")]
     assert ">9<" in row
+    assert "2026-03-09" in row  # due by the end of Monday 9 March, not "the 10th"
     assert "Submitted" in row and "officer" in row and "Branch A" in row
     assert "SMS" in row and "Failed" in row
 

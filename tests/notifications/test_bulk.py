@@ -95,3 +95,20 @@ def test_a_single_transition_adds_three_queries_for_its_notices(case, officer, d
     # templates, the branch (hotline) and one INSERT of all the notices.
     with django_assert_max_num_queries(12):
         services.case_sign(case=case, actor=officer, at=MONDAY)
+
+
+def test_bulk_audit_rows_match_single_transitions(branch_a, officer, supervisor):
+    from cases.bulk import cases_hold
+    from cases.models import CaseTransition, LoanCase
+    from tests.base import make_case
+
+    bulk_case, single_case = make_case(branch_a, officer), make_case(branch_a, officer)
+    cases_hold(cases=LoanCase.objects.filter(pk=bulk_case.pk), actor=supervisor, reason="政策调整")
+    from cases import services
+
+    services.case_hold(case=single_case, actor=supervisor, reason="政策调整")
+    fields = ["transition", "source", "target", "reason", "due_at", "left_due_at"]
+    bulk_row = CaseTransition.objects.filter(case=bulk_case).values(*fields).get()
+    single_row = CaseTransition.objects.filter(case=single_case).values(*fields).get()
+    assert bulk_row["left_due_at"] is not None
+    assert bulk_row == single_row

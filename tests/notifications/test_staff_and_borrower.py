@@ -2,13 +2,15 @@
 handle, record phone calls; and the selectors the dashboards read."""
 
 import datetime
+import uuid
 from io import StringIO
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
+from django.urls import reverse
 
-from cases import services
+from cases import reports, services
 from cases.models import LoanCase
 from notifications import selectors
 from notifications import services as notification_services
@@ -96,17 +98,72 @@ def test_a_phone_notice_nobody_answered_fails_and_flags_the_case(case, people):
     assert LoanCase.objects.get(pk=case.pk).needs_attention
 
 
-def test_selectors_show_problems_and_rates_only_in_the_users_branch(failed_sms, officer, outsider, head_office):
-    assert list(selectors.notification_list_problems(officer)) == [failed_sms]
-    assert list(selectors.notification_list_problems(outsider)) == []
-    assert list(selectors.notification_list_problems(head_office)) == [failed_sms]
+def test_it_asks_for_a_call_back_when_a_phone_notice_reached_nobody(case, people):
+    drive_to(case, "rejected", people)
+    send_due()
+    phone_task = StaffTask.objects.get(case=case, kind=StaffTask.Kind.PHONE_NOTICE)
 
-    rates = selectors.delivery_rate_by_channel(officer, since=MONDAY - datetime.timedelta(days=1))
-    assert rates[Channel.SMS]["failed"] == 1 and rates[Channel.EMAIL]["rate"] == 1.0
-    assert selectors.delivery_rate_by_channel(outsider, since=MONDAY - datetime.timedelta(days=1)) == {}
-    assert [t.kind for t in selectors.task_list_open_for_user(officer)] == [StaffTask.Kind.CALL_BORROWER]
-    case = selectors.last_notice_per_case(LoanCase.objects.all()).get()
-    assert case.last_notice_status in (NotificationStatus.FAILED, NotificationStatus.DELIVERED)
+    notification_services.task_complete(task=phone_task, actor=people["officer"], outcome="无人接听", reached=False)
+
+    follow_up = StaffTask.objects.get(case=case, status=StaffTask.Status.OPEN)
+    assert follow_up.kind == StaffTask.Kind.CALL_BORROWER and follow_up.assigned_to == people["officer"]
+    assert follow_up.notification_id == phone_task.notification_id and "无人接听" in follow_up.detail
+    # Not reaching the borrower on the call-back ends there: no task breeds another.
+    notification_services.task_complete(task=follow_up, actor=people["officer"], outcome="仍无人接听", reached=False)
+    assert not StaffTask.objects.filter(case=case, status=StaffTask.Status.OPEN).exists()
+    assert list(reports.notice_problems(people["officer"], "failed")) == [phone_task.notification]
+
+
+def test_it_gives_the_officer_a_new_phone_task_when_a_failed_phone_notice_is_retried(case, people):
+    drive_to(case, "rejected", people)
+    send_due()
+    first = StaffTask.objects.get(case=case, kind=StaffTask.Kind.PHONE_NOTICE)
+    notification_services.task_complete(task=first, actor=people["officer"], outcome="无人接听", reached=False)
+    notice = Notification.objects.get(pk=first.notification_id)
+
+    notification_services.notification_retry(notification=notice, actor=people["officer"])
+    send_due()
+
+    notice.refresh_from_db()
+    assert notice.status == NotificationStatus.SENT
+    again = StaffTask.objects.get(notification=notice, kind=StaffTask.Kind.PHONE_NOTICE, status=StaffTask.Status.OPEN)
+    assert again.pk != first.pk
+    notification_services.task_complete(task=again, actor=people["officer"], outcome="已告知借款人", reached=True)
+    assert Notification.objects.get(pk=notice.pk).status == NotificationStatus.DELIVERED
+
+
+def test_it_keeps_a_phone_notice_to_one_open_task_when_a_dead_workers_claim_is_retried(case, people):
+    drive_to(case, "rejected", people)
+    notice = Notification.objects.get(case=case, channel=Channel.PHONE)
+    send_due()
+    # The worker died after writing the task, before recording the send.
+    Notification.objects.filter(pk=notice.pk).update(status=NotificationStatus.QUEUED)
+    send_due()
+    assert StaffTask.objects.filter(notification=notice, kind=StaffTask.Kind.PHONE_NOTICE).count() == 1
+
+
+def test_it_tells_staff_to_verify_the_contact_when_retry_is_refused(failed_sms, case, officer):
+    from django.utils import translation
+
+    LoanCase.objects.filter(pk=case.pk).update(phone_unreachable=True)
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
+        notification_services.notification_retry(notification=failed_sms, actor=officer)
+    assert refused.value.code == "unreachable"
+    assert "核实" in " ".join(refused.value.messages) and "短信" in " ".join(refused.value.messages)
+
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        notification_services.notification_retry(notification=failed_sms, actor=officer)
+    assert "Verify it with the borrower and correct the contact details first" in " ".join(refused.value.messages)
+
+
+def test_selectors_show_problems_only_in_the_users_branch(failed_sms, officer, outsider, head_office):
+    assert list(reports.notice_problems(officer, "failed")) == [failed_sms]
+    assert list(reports.notice_problems(outsider, "failed")) == []
+    assert list(reports.notice_problems(head_office, "failed")) == [failed_sms]
+
+    # The dashboards' figures (delivery rates, open tasks, last notice) are
+    # cases.reports' and tested with the dashboards.
+    assert list(selectors.notifications_for_user(outsider)) == []
 
 
 def test_demo_history_gets_realistic_outcomes_and_recent_notices_stay_queued(branch_a, officer, people):
@@ -154,3 +211,43 @@ def test_setup_schedules_creates_the_sweeper_every_minute(db):
     sweeper = Schedule.objects.get(func="notifications.tasks.sweep")
     assert (sweeper.schedule_type, sweeper.minutes) == (Schedule.MINUTES, 1)
     assert Schedule.objects.count() == 4
+
+
+# --- A borrower's question the officer could not answer by phone ---------------
+
+
+def ask_as_borrower(client, case):
+    from borrowers.services import link_issue
+
+    _link, token = link_issue(case)
+    client.get(reverse("borrowers:enter", args=[token]))
+    response = client.post(
+        reverse("borrowers:ask"),
+        {"text": "贷款什么时候能放款？", "callback_time": "morning", "submission": str(uuid.uuid4())},
+    )
+    assert response.status_code == 302
+    return response["Location"]
+
+
+def test_it_does_not_tell_the_borrower_a_question_was_answered_when_nobody_reached_them(client, case, officer):
+    question_page = ask_as_borrower(client, case)
+    task = StaffTask.objects.get(case=case, kind=StaffTask.Kind.BORROWER_QUESTION)
+
+    notification_services.task_complete(task=task, actor=officer, outcome="无人接听，明天再打", reached=False)
+
+    task.refresh_from_db()
+    assert task.status == StaffTask.Status.OPEN  # still on the officer's list
+    assert "无人接听，明天再打" in task.outcome and "officer" in task.outcome
+    page = client.get(question_page).content.decode()
+    assert "客户经理已答复" not in page
+    assert "等待客户经理答复" in client.get(reverse("borrowers:status")).content.decode()
+    # The borrower is told the truth: tried, not reached, will call again.
+    assert "客户经理曾致电您，但未能接通" in page
+
+    # A second attempt is noted too; reaching the borrower answers the question.
+    notification_services.task_complete(task=task, actor=officer, outcome="仍无人接听", reached=False)
+    notification_services.task_complete(task=task, actor=officer, outcome="已电话答复放款时间", reached=True)
+    task.refresh_from_db()
+    assert task.status == StaffTask.Status.DONE
+    assert task.outcome.index("无人接听，明天再打") < task.outcome.index("仍无人接听") < task.outcome.index("已电话答复放款时间")
+    assert "客户经理已答复" in client.get(question_page).content.decode()

@@ -357,3 +357,21 @@ def test_the_anymail_test_backend_id_is_stored_for_matching_webhooks(case, offic
     notice.refresh_from_db()
     assert notice.provider_message_id == "0" and notice.status == NotificationStatus.SENT
     assert mail.outbox[0].metadata == {"notification": str(notice.uuid)}
+
+
+def test_it_shows_staff_a_bounce_that_quotes_the_address_masked(client, case, officer):
+    email = "zhangsan@example.com"
+    notice = sent_notice(case, officer, Channel.EMAIL, "<20260302.9@mg.bank.example>")
+    payload = mailgun_payload(
+        "failed", "20260302.9@mg.bank.example", severity="permanent", reason="bounce",
+        **{"delivery-status": {"code": 550, "message": f"5.1.1 <{email}>: Recipient address rejected",
+                               "description": f"Mailbox {email.upper()} does not exist"}},
+    )
+    assert post_mailgun(client, payload).status_code == 200
+
+    event = notice.events.get(kind="provider:bounced")
+    task = StaffTask.objects.get(notification=notice)
+    assert "Recipient address rejected" in event.detail and "z*******@example.com" in event.detail
+    assert email not in event.detail.lower()
+    assert task.kind == StaffTask.Kind.VERIFY_CONTACT
+    assert "z*******@example.com" in task.detail and email not in task.detail
