@@ -7,6 +7,20 @@ from cases.models import Branch, CaseTransition, LoanCase, SlaPolicy, User
 from cases.selectors import branch_scope, cases_for_user
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records that change only through services (audit trails, cases,
+    notices): the admin may look, never write."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Branch)
 class BranchAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "hotline", "hotline_hours"]
@@ -44,7 +58,7 @@ class CaseTransitionInline(admin.TabularInline):
 
 
 @admin.register(LoanCase)
-class LoanCaseAdmin(admin.ModelAdmin):
+class LoanCaseAdmin(ReadOnlyAdmin):
     """Read-only: a case's data, state and deadline change only through
     cases.services, which writes the audit trail; personal data is masked."""
 
@@ -73,35 +87,19 @@ class LoanCaseAdmin(admin.ModelAdmin):
     def masked_email(self, obj):
         return mask_email(obj.borrower_email)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return cases_for_user(request.user).select_related("branch", "officer")
 
 
 @admin.register(CaseTransition)
-class CaseTransitionAdmin(admin.ModelAdmin):
+class CaseTransitionAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "case", "transition", "source", "target", "actor"]
     list_filter = ["transition", "target"]
     search_fields = ["case__number"]
     list_select_related = ["case", "actor"]
     show_full_result_count = False
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(branch_scope(request.user, "case__"))

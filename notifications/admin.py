@@ -5,6 +5,7 @@ from django.template import TemplateSyntaxError
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from cases.admin import ReadOnlyAdmin
 from cases.identity import mask_contact
 from cases.selectors import cases_for_user
 from notifications import rendering, services
@@ -98,12 +99,6 @@ class NotificationAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(case__in=cases_for_user(request.user))
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     @admin.action(description=_("Send the selected failed notices again"))
     def retry(self, request, queryset):
         done = 0
@@ -117,7 +112,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(DeliveryEvent)
-class DeliveryEventAdmin(admin.ModelAdmin):
+class DeliveryEventAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "notification", "kind", "detail"]
     list_filter = ["kind"]
     search_fields = ["notification__case__number", "provider_event_id"]
@@ -127,18 +122,11 @@ class DeliveryEventAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(notification__case__in=cases_for_user(request.user))
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(StaffTask)
-class StaffTaskAdmin(admin.ModelAdmin):
+class StaffTaskAdmin(ReadOnlyAdmin):
+    # Tasks are completed on the staff pages (notifications.services.task_complete),
+    # which also settles the notice behind them.
     list_display = ["due_at", "kind", "case", "assigned_to", "status", "completed_at"]
     list_filter = ["status", "kind"]
     search_fields = ["case__number", "assigned_to__username"]
@@ -148,9 +136,3 @@ class StaffTaskAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(case__in=cases_for_user(request.user))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
