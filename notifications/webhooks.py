@@ -77,7 +77,17 @@ class _StrictParsing:
 
 
 class MailgunTracking(_StrictParsing, MailgunTrackingWebhookView):
-    pass
+    """Anymail checks Mailgun's signature but not its age: a captured request
+    could be replayed for ever. Refuse signatures older than the receipt age."""
+
+    def validate_request(self, request):
+        super().validate_request(request)
+        try:
+            signed_at = int(json.loads(request.body)["signature"]["timestamp"])
+        except (ValueError, KeyError, TypeError):
+            raise AnymailWebhookValidationFailure("Mailgun webhook without a signature timestamp") from None
+        if abs(time.time() - signed_at) > conf.WEBHOOK_MAX_AGE:
+            raise AnymailWebhookValidationFailure("Mailgun webhook signed too long ago (a replay?)")
 
 
 class PostmarkTracking(_StrictParsing, PostmarkTrackingWebhookView):

@@ -66,8 +66,8 @@ def snapshot():
 
 
 def mailgun_payload(event, message_id, token="a8ce0edb2dd8301dee6c2405235584e45aa91d1e9f979f3de0", key=MAILGUN_KEY,
-                    **extra):
-    timestamp = str(int(time.time()))
+                    signed_at=None, **extra):
+    timestamp = str(int(signed_at or time.time()))
     signature = hmac.new(key.encode(), f"{timestamp}{token}".encode(), hashlib.sha256).hexdigest()
     event_data = {
         "event": event,
@@ -158,6 +158,17 @@ def test_bad_mailgun_webhooks_get_4xx_and_change_nothing(client, case, officer, 
     for url in ("/notifications/email/mailgun/tracking/", "/anymail/mailgun/tracking/"):
         response = post_mailgun(client, payload, url=url, **headers)
         assert 400 <= response.status_code < 500, (url, response.status_code)
+    assert snapshot() == before
+
+
+def test_a_replayed_mailgun_webhook_signed_long_ago_is_refused_and_changes_nothing(client, case, officer):
+    sent_notice(case, officer, Channel.EMAIL, "<20260302.1@mg.bank.example>")
+    before = snapshot()
+    # Correctly signed, but an hour ago: a captured request sent again.
+    payload = mailgun_payload("failed", "20260302.1@mg.bank.example", signed_at=time.time() - 3600,
+                              severity="permanent", reason="bounce")
+    response = post_mailgun(client, payload)
+    assert 400 <= response.status_code < 500
     assert snapshot() == before
 
 
