@@ -11,7 +11,12 @@ from borrowers import stages
 from borrowers.models import BorrowerLink, BorrowerQuestion
 from cases import sla
 from cases.states import FINAL_STATES, CaseState
-from notifications.models import SEEN_STATUSES, Channel, Notification, NotificationStatus
+from notifications.models import (
+    SEEN_STATUSES,
+    Channel,
+    Notification,
+    NotificationStatus,
+)
 from notifications.rendering import LINK_PLACEHOLDER
 
 # The copy shown when one event went out on several channels.

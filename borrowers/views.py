@@ -12,7 +12,11 @@ from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import (
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from borrowers import conf, ratelimit, selectors, services, session, stages
 from borrowers.forms import FindForm, QuestionForm, VerifyForm

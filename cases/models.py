@@ -10,7 +10,12 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
 
 from cases import conditions
-from cases.identity import mask_id_number, mask_phone, validate_id_number, validate_phone
+from cases.identity import (
+    mask_id_number,
+    mask_phone,
+    validate_id_number,
+    validate_phone,
+)
 from cases.states import FINAL_STATES, WORKING_STATES, CaseState
 
 

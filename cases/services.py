@@ -13,7 +13,7 @@ from django_fsm import ConcurrentTransition
 
 from cases import sla
 from cases.identity import normalize_id_number, normalize_phone
-from cases.models import CaseNumberSequence, CaseTransition, LoanCase
+from cases.models import CaseAccessLog, CaseNumberSequence, CaseTransition, LoanCase
 from cases.selectors import user_can_access_case
 from cases.states import FOUR_EYES, REASON_REQUIRED, CaseState, Transition
 from notifications import services as notification_services
@@ -286,8 +286,6 @@ def case_unmask(*, case, actor, what="borrower_id_number,borrower_phone,borrower
 
     The caller shows the data only after this returns; without the permission
     nothing is written and TransitionRefused("permission") is raised."""
-    from cases.models import CaseAccessLog
-
     if not user_can_access_case(actor, case):
         _refuse("not_found", _("No such case."))
     if not actor.has_perm("cases.unmask_loancase"):

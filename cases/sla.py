@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.states import FINAL_STATES, CaseState
 
+
 class DeadlineUnknown(Exception):
     """No deadline can be computed; refuse rather than run without a clock."""
 

@@ -4,7 +4,8 @@ query already fetched, so a page costs the same number of queries at any size.""
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext_lazy as _, ngettext
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from cases import reports
 from notifications.models import Channel, NotificationStatus

@@ -18,11 +18,11 @@ from cases.states import FINAL_STATES, CaseState
 from notifications import services
 from notifications.conf import conf
 from notifications.models import (
+    PENDING_STATUSES,
     Channel,
     DeliveryEvent,
     Notification,
     NotificationStatus,
-    PENDING_STATUSES,
     StaffTask,
 )
 

@@ -1,8 +1,8 @@
 """Shared fixtures: two branches and staff in every role; a case factory."""
 
 import datetime
-import os
 import itertools
+import os
 from decimal import Decimal
 
 import pytest

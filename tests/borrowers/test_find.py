@@ -4,8 +4,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from borrowers.models import BorrowerLink
 from borrowers import services
+from borrowers.models import BorrowerLink
 from notifications.models import Notification
 from tests.borrowers.conftest import without_csrf
 

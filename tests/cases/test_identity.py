@@ -1,7 +1,12 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from cases.identity import mask_id_number, mask_phone, normalize_phone, validate_id_number
+from cases.identity import (
+    mask_id_number,
+    mask_phone,
+    normalize_phone,
+    validate_id_number,
+)
 
 
 def test_it_accepts_a_valid_id_number_with_x_check_char():

@@ -7,7 +7,6 @@ import os
 import re
 
 import pytest
-
 from django.utils import timezone
 
 from cases import services

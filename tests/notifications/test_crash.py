@@ -20,7 +20,12 @@ from django.db import connection
 from cases import services
 from notifications import dispatch
 from notifications import services as notification_services
-from notifications.models import Channel, DeliveryEvent, Notification, NotificationStatus
+from notifications.models import (
+    Channel,
+    DeliveryEvent,
+    Notification,
+    NotificationStatus,
+)
 from tests.base import MONDAY, make_case, requires_postgres
 
 pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]

@@ -10,7 +10,13 @@ from cases import services
 from cases.models import LoanCase
 from notifications import dispatch
 from notifications.channels import sms
-from notifications.models import Channel, DeliveryEvent, Notification, NotificationStatus, StaffTask
+from notifications.models import (
+    Channel,
+    DeliveryEvent,
+    Notification,
+    NotificationStatus,
+    StaffTask,
+)
 from tests.base import MONDAY
 from tests.notifications.backends import Outage, message_ids
 

@@ -9,7 +9,12 @@ from cases.models import CaseTransition
 from cases.services import TransitionRefused
 from notifications import rendering
 from notifications.channels import sms
-from notifications.models import Channel, MessageTemplate, Notification, NotificationStatus
+from notifications.models import (
+    Channel,
+    MessageTemplate,
+    Notification,
+    NotificationStatus,
+)
 from tests.base import MONDAY, drive_to, make_case
 from tests.notifications.helpers import send_due
 

@@ -14,6 +14,7 @@ from cases import reports, services
 from cases.models import LoanCase
 from notifications import selectors
 from notifications import services as notification_services
+from notifications.demo import settle_demo_history
 from notifications.models import Channel, Notification, NotificationStatus, StaffTask
 from tests.base import MONDAY, drive_to, make_case
 from tests.notifications.helpers import send_due
@@ -173,7 +174,7 @@ def test_demo_history_gets_realistic_outcomes_and_recent_notices_stay_queued(bra
         recent = make_case(branch_a, officer, at=MONDAY + datetime.timedelta(days=10))
         services.case_sign(case=recent, actor=officer, at=MONDAY + datetime.timedelta(days=10))
 
-    notification_services.settle_demo_history(now=MONDAY + datetime.timedelta(days=10, hours=1))
+    settle_demo_history(now=MONDAY + datetime.timedelta(days=10, hours=1))
 
     old = Notification.objects.exclude(case=recent).exclude(channel=Channel.STATUS_PAGE)
     statuses = list(old.values_list("status", flat=True))

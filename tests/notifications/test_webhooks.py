@@ -15,7 +15,13 @@ from django.test import override_settings
 from cases import services
 from cases.models import LoanCase
 from notifications import dispatch
-from notifications.models import Channel, DeliveryEvent, Notification, NotificationStatus, StaffTask
+from notifications.models import (
+    Channel,
+    DeliveryEvent,
+    Notification,
+    NotificationStatus,
+    StaffTask,
+)
 from notifications.webhooks import sign_sms_receipt
 from tests.base import MONDAY
 

@@ -22,6 +22,7 @@ from cases.identity import id_number_check_char
 from cases.models import Branch, LoanCase, Role, User
 from cases.states import FINAL_STATES, CaseState
 from notifications import services as notification_services
+from notifications.demo import settle_demo_history
 
 BRANCHES = [
     ("BJ-CY", "北京朝阳支行", "010-6588-1000", "周一至周五 9:00–17:30，调休工作日照常"),
@@ -128,7 +129,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         if wanted > 0:
             self.make_cases(rng, wanted, branches, staff, now)
-        notification_services.settle_demo_history(now=now)
+        settle_demo_history(now=now)
         elapsed = time.monotonic() - started
 
         self.stdout.write(f"Demo cases: {LoanCase.objects.count()} in all ({max(wanted, 0)} new, {elapsed:.1f} s).")
