@@ -5,8 +5,10 @@ from django.utils.translation import gettext_lazy as _
 
 def _after_migrate(sender, **kwargs):
     from cases.roles import sync_roles
+    from cases.sla import ensure_default_policies
 
     sync_roles()
+    ensure_default_policies()
 
 
 class CasesConfig(AppConfig):

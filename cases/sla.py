@@ -99,6 +99,26 @@ def business_days_between(start: datetime.date, end: datetime.date) -> int:
     return count
 
 
+# The design's defaults (business days, whose clock). Created after every
+# migrate where missing (a fresh database, a flushed test database); never
+# overwrites what an administrator set.
+DEFAULT_POLICIES = {
+    CaseState.SUBMITTED: (5, "bank"),
+    CaseState.SIGNED: (1, "bank"),
+    CaseState.UNDER_REVIEW: (5, "bank"),
+    CaseState.DOCUMENTS_REQUESTED: (10, "borrower"),
+    CaseState.APPROVED: (3, "bank"),
+    CaseState.REGISTRATION: (10, "bank"),
+}
+
+
+def ensure_default_policies():
+    from cases.models import SlaPolicy
+
+    for state, (days, clock) in DEFAULT_POLICIES.items():
+        SlaPolicy.objects.get_or_create(state=state, defaults={"business_days": days, "clock": clock})
+
+
 def load_policies() -> dict:
     from cases.models import SlaPolicy
 
