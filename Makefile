@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-PYTEST_ARGS ?= -n 2
+PYTEST_ARGS ?= -n 2 -rs
 DEMO_CASES ?= 500
 DEMO_PASSWORD ?= demo-pass-2026
 PORT ?= 8000

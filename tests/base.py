@@ -80,6 +80,20 @@ def outside_supervisor(branch_b):
     return make_user("outside_supervisor", Role.SUPERVISOR, branch_b)
 
 
+@pytest.fixture
+def people(officer, officer2, supervisor, supervisor2, head_office, outsider, outside_supervisor):
+    """Everyone by role, for drive_to() and for tables of who may do what."""
+    return {
+        "officer": officer,
+        "officer2": officer2,
+        "supervisor": supervisor,
+        "supervisor2": supervisor2,
+        "head_office": head_office,
+        "outsider": outsider,
+        "outside_supervisor": outside_supervisor,
+    }
+
+
 def make_case(branch, officer, at=MONDAY, **fields):
     values = {
         "borrower_name": "张三",

@@ -53,16 +53,6 @@ EXPECTED_TARGET = {
 ROLES = ["officer2", "supervisor", "head_office", "outsider", "outside_supervisor"]
 
 
-@pytest.fixture
-def people(officer, officer2, supervisor, head_office, outsider, outside_supervisor):
-    return {
-        "officer": officer,
-        "officer2": officer2,
-        "supervisor": supervisor,
-        "head_office": head_office,
-        "outsider": outsider,
-        "outside_supervisor": outside_supervisor,
-    }
 
 
 def snapshot(case):

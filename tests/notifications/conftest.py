@@ -22,13 +22,3 @@ def q_sync(monkeypatch):
     monkeypatch.setattr(Conf, "SYNC", True)
 
 
-@pytest.fixture
-def people(officer, officer2, supervisor, supervisor2, head_office, outsider):
-    return {
-        "officer": officer,
-        "officer2": officer2,
-        "supervisor": supervisor,
-        "supervisor2": supervisor2,
-        "head_office": head_office,
-        "outsider": outsider,
-    }
