@@ -71,12 +71,12 @@ EVENTS = {
 PHONE_EVENTS = {"reject"}
 
 EXPECTED = {
-    ZH: "{% if expected_date %}预计{{ expected_date }}前完成本阶段。{% endif %}",
+    ZH: "{% if expected_date %}预计最迟{{ expected_date }}完成本阶段。{% endif %}",
     EN: "{% if expected_date %} Expected by {{ expected_date }}.{% endif %}",
 }
 
 EXPECTED_LINE = {
-    ZH: "{% if expected_date %}预计{{ expected_date }}前完成本阶段。{% endif %}",
+    ZH: "{% if expected_date %}预计最迟{{ expected_date }}完成本阶段。{% endif %}",
     EN: "{% if expected_date %}Expected by {{ expected_date }}.{% endif %}",
 }
 

@@ -29,7 +29,7 @@ def test_it_creates_a_task_for_the_officer_and_says_when_to_expect_an_answer(bor
     received = borrower.get(response["Location"]).content.decode()
     assert "已收到" in received
     assert "贷款什么时候能放款？" in received
-    assert "前答复" in received  # "will answer by the end of <date>"
+    assert "最迟将于" in received  # "will answer by the end of <date> at the latest"
 
 
 def test_it_creates_one_task_when_the_form_is_sent_twice(borrower, case):

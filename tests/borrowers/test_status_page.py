@@ -86,7 +86,7 @@ def test_it_shows_the_due_date_on_the_page(borrower, case, people):
     html = page(borrower)
     with translation.override("zh-hans"):
         expected = date_format(sla.due_date(due), "DATE_FORMAT")
-    assert f"预计 {expected}" in html
+    assert f"预计最迟 {expected}" in html
     assert "比预期" not in html
 
 
@@ -100,7 +100,7 @@ def test_it_lists_the_documents_the_borrower_must_bring(borrower, case, people):
     drive_to(case, "documents_requested", people)
     html = page(borrower)
     assert "收入证明" in html
-    assert "请在" in html
+    assert "请最迟于" in html
 
 
 def test_it_explains_a_hold_in_the_words_staff_gave(borrower, case, people):
