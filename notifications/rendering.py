@@ -19,21 +19,8 @@ from cases.states import CaseState
 # explains why the link itself is never stored).
 LINK_PLACEHOLDER = "[[status-link]]"
 
-# The stage names borrowers see (the same words as cases.states; repeated
-# here so that this app's catalogue carries the Chinese the design gives).
-STAGE = {
-    CaseState.SUBMITTED: _("Submitted"),
-    CaseState.SIGNED: _("Signed"),
-    CaseState.UNDER_REVIEW: _("Under review"),
-    CaseState.DOCUMENTS_REQUESTED: _("Documents requested"),
-    CaseState.APPROVED: _("Approved"),
-    CaseState.REGISTRATION: _("Mortgage registration"),
-    CaseState.DISBURSED: _("Disbursed"),
-    CaseState.REJECTED: _("Rejected"),
-    CaseState.ON_HOLD: _("On hold"),
-    CaseState.WITHDRAWN: _("Withdrawn"),
-}
-
+# What happens next, in the borrower's words; the stage itself is the
+# CaseState label.
 NEXT_STEP = {
     CaseState.SUBMITTED: _("We will contact you to arrange the signing of your loan contract."),
     CaseState.SIGNED: _("Your application goes to credit review next."),
@@ -76,7 +63,7 @@ def context_for(case, language, reason="", at=None):
         return {
             "case_number": case.number,
             "borrower_name": case.borrower_name,
-            "stage": str(STAGE.get(case.status, case.status)),
+            "stage": str(CaseState(case.status).label),
             "next_step": str(NEXT_STEP.get(case.status, "")),
             "expected_date": expected,
             # A hold reminder repeats the reason the case was held for.

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('cases', '0002_default_sla_policies'),
+        ('cases', '0001_initial'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('borrowers', '0001_initial'),
-        ('cases', '0002_default_sla_policies'),
+        ('cases', '0001_initial'),
         ('notifications', '0001_initial'),
     ]
 

@@ -1,11 +1,9 @@
 """The borrower's whole visit on a 360 px phone, in Debian's chromium:
 open the link from the SMS, acknowledge, ask, and the officer has the task."""
 
-import importlib
 import re
 
 import pytest
-from django.apps import apps as django_apps
 from django.urls import reverse
 
 from notifications.channels import sms
@@ -16,16 +14,6 @@ from tests.base import PASSWORD, drive_to
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 URL_RE = re.compile(r"https?://\S+/s/[A-Za-z0-9_-]{43}/")
-
-
-@pytest.fixture(autouse=True)
-def sla_policies(transactional_db):
-    # A transactional test may start from a flushed database: post_migrate
-    # brings the roles back, but the SLA policies come from a data migration.
-    # (Not serialized_rollback: its flush skips post_migrate, and the next
-    # transactional test would find no roles.)
-    seed = importlib.import_module("cases.migrations.0002_default_sla_policies").seed
-    seed(django_apps, None)
 
 
 @pytest.fixture
