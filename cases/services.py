@@ -16,6 +16,7 @@ from cases.identity import normalize_id_number, normalize_phone
 from cases.models import CaseAccessLog, CaseNumberSequence, CaseTransition, LoanCase
 from cases.selectors import user_can_access_case
 from cases.states import FOUR_EYES, REASON_REQUIRED, CaseState, Transition
+from loanflow.bulk_insert import insert_many
 from notifications import services as notification_services
 
 
@@ -203,51 +204,72 @@ def cases_import_with_history(histories, *, batch_size=2000) -> int:
     goes through the same checks and deadline rules as case_transition; a
     refused step ends that case's history where it stands. For demo data and
     migrations from another system: the cases are new, so no row locks are
-    needed, and the writes are a few bulk INSERTs per batch."""
+    needed, and the writes are a few multi-row INSERTs per batch.
+
+    Each batch is built in memory (checks, deadlines, rendered notices), then
+    written in one short transaction, so on SQLite the write lock is held only
+    while writing and the app and other importers keep going. The case numbers
+    of the next batch are reserved at the end of that transaction: a
+    reservation of its own would wait for the write lock once more per batch.
+    A batch that fails leaves a gap in the numbers."""
     policies = sla.load_policies()
+    batches = _batches(histories, batch_size)
+    batch = next(batches, None)
+    numbers = _reserve_numbers(batch) if batch else None
     created = 0
-    batch = []
-    for case_fields, steps in histories:
-        batch.append((case_fields, steps))
-        if len(batch) >= batch_size:
-            created += _import_batch(batch, policies)
-            batch = []
-    if batch:
-        created += _import_batch(batch, policies)
+    while batch:
+        cases, records, notices = _build_batch(batch, numbers, policies)
+        following = next(batches, None)
+        with transaction.atomic():
+            insert_many(cases)
+            # Built before the rows had ids; insert_many fills in each foreign
+            # key from the case or transition it points to.
+            insert_many(records)
+            notification_services.notices_write(notices)
+            numbers = _reserve_numbers(following) if following else None
+        created += len(cases)
+        batch = following
     return created
 
 
-def _import_batch(batch, policies) -> int:
-    with transaction.atomic():
-        by_year = {}
-        for case_fields, _ in batch:
-            by_year.setdefault(case_fields["at"].astimezone(sla.local_tz()).year, []).append(case_fields)
-        numbers = {year: iter(allocate_case_numbers(year, len(items))) for year, items in by_year.items()}
-        cases, records = [], []
-        for case_fields, steps in batch:
-            fields = dict(case_fields)
-            at = fields.pop("at")
-            case = _new_case(number=next(numbers[at.astimezone(sla.local_tz()).year]), at=at, **fields)
-            case.due_at = sla.due_at_for(CaseState.SUBMITTED, at, policies)
-            case_records = []
-            for name, actor, reason, payload, step_at in steps:
-                try:
-                    case_records.append(
-                        _apply_transition(case, name, actor, (reason or "").strip(), dict(payload or {}), step_at, policies)
-                    )
-                except TransitionRefused:
-                    break
-            cases.append(case)
-            records.append(case_records)
-        LoanCase.objects.bulk_create(cases)
-        flat = []
-        for case, case_records in zip(cases, records):
-            for record in case_records:
-                record.case = case
-                flat.append(record)
-        CaseTransition.objects.bulk_create(flat)
-        notification_services.notices_for_transitions([(record.case, record) for record in flat])
-    return len(cases)
+def _batches(histories, size):
+    batch = []
+    for history in histories:
+        batch.append(history)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _reserve_numbers(batch):
+    """{year: iterator of case numbers} for the cases of a batch."""
+    counts = {}
+    for case_fields, _ in batch:
+        year = case_fields["at"].astimezone(sla.local_tz()).year
+        counts[year] = counts.get(year, 0) + 1
+    return {year: iter(allocate_case_numbers(year, count)) for year, count in counts.items()}
+
+
+def _build_batch(batch, numbers, policies):
+    """The batch's unsaved cases, audit rows and rendered notices."""
+    cases, records = [], []
+    for case_fields, steps in batch:
+        fields = dict(case_fields)
+        at = fields.pop("at")
+        case = _new_case(number=next(numbers[at.astimezone(sla.local_tz()).year]), at=at, **fields)
+        case.due_at = sla.due_at_for(CaseState.SUBMITTED, at, policies)
+        for name, actor, reason, payload, step_at in steps:
+            try:
+                records.append(
+                    _apply_transition(case, name, actor, (reason or "").strip(), dict(payload or {}), step_at, policies)
+                )
+            except TransitionRefused:
+                break
+        cases.append(case)
+    notices = notification_services.notices_build([(record.case, record) for record in records])
+    return cases, records, notices
 
 
 def _refresh(case, fresh):

@@ -3,9 +3,10 @@
 CONTRACT (other apps call these; keep the signatures):
   notices_for_transition(*, case, record) -> list[Notification]
   notices_for_transitions(pairs) -> list[Notification]   (bulk: [(case, record), ...])
+  notices_build(pairs) -> list[Notification]   (rendered, unsaved) and notices_write(notices): the same, in two steps
   notices_for_event(*, case, key, at=None, channels=None) -> list[Notification]
-  dispatch_suppressed()  context manager: notices written inside are not queued (demo history)
-  (demo data: notifications.demo.settle_demo_history gives old notices realistic outcomes)
+  dispatch_suppressed(settle=None)  context manager: notices written inside are not queued
+      (demo history; settle=notifications.demo.DemoOutcomes gives old notices realistic outcomes)
   notification_mark_read(*, notification, at=None) -> bool
   notifications_mark_read_for_case(*, case, at=None) -> int  (the borrower opened their page)
   notification_acknowledge(*, notification, at=None) -> bool
@@ -39,6 +40,7 @@ from cases import sla
 from cases.identity import mask_contact
 from cases.models import LoanCase
 from cases.selectors import user_can_access_case
+from loanflow.bulk_insert import insert_many
 from notifications import defaults, dispatch, rendering
 from notifications.conf import conf
 from notifications.models import (
@@ -69,6 +71,13 @@ def notices_for_transition(*, case, record):
 def notices_for_transitions(pairs):
     """The notices of many transitions, in one query for templates and bulk
     inserts. `pairs` is [(case, record)]; each case's branch is read."""
+    return notices_write(notices_build(pairs))
+
+
+def notices_build(pairs):
+    """The rendered, unsaved notices of many transitions, for notices_write.
+
+    Apart so that a bulk import renders outside its write transaction."""
     pairs = list(pairs)
     if not pairs:
         return []
@@ -76,21 +85,24 @@ def notices_for_transitions(pairs):
     notices = []
     for case, record in pairs:
         notices += _build(case, record.transition, record.created_at, templates, record=record, reason=record.reason)
-    return _write(notices)
+    return notices
 
 
 def notices_for_event(*, case, key, at=None, channels=None):
     """Notices of a system event (progress_update, hold_reminder, status_link)."""
     at = at or timezone.now()
     templates = _templates({key})
-    return _write(_build(case, key, at, templates, channels=channels))
+    return notices_write(_build(case, key, at, templates, channels=channels))
 
 
 @contextlib.contextmanager
-def dispatch_suppressed():
-    """Notices written inside are stored but not queued: for backdated demo
-    history, which settle_demo_history then settles."""
-    token = _suppressed.set({})
+def dispatch_suppressed(settle=None):
+    """Notices written inside are stored but not queued: backdated demo history.
+
+    `settle`, if given (notifications.demo.DemoOutcomes), gives each batch of
+    notices its outcome before the INSERT and writes what follows from it
+    (delivery events, staff tasks) after, so history is written once."""
+    token = _suppressed.set({"templates": {}, "settle": settle})
     try:
         yield
     finally:
@@ -101,7 +113,8 @@ def _templates(keys):
     """{(key, channel): MessageTemplate} in the borrower language, falling back
     to Chinese, then to the built-in defaults for an event left without any."""
     language = conf.DEFAULT_LANGUAGE
-    cache = _suppressed.get()
+    suppressed = _suppressed.get()
+    cache = suppressed["templates"] if suppressed is not None else None
     cache_key = (frozenset(keys), language)
     if cache is not None and cache_key in cache:
         return cache[cache_key]
@@ -178,12 +191,18 @@ def _render_safely(template, context, case):
         raise
 
 
-def _write(notices):
+def notices_write(notices):
+    """Store notices (in the caller's transaction) and queue them after commit."""
     if not notices:
         return []
-    created = Notification.objects.bulk_create(notices, batch_size=500)
+    suppressed = _suppressed.get()
+    settle = suppressed["settle"] if suppressed is not None else None
+    settled = settle.before_insert(notices) if settle else None
+    created = insert_many(notices)
+    if settle:
+        settle.after_insert(settled)
     queued = [n.pk for n in created if n.status == NotificationStatus.QUEUED]
-    if queued and _suppressed.get() is None:
+    if queued and suppressed is None:
         # After commit only; robust: a broker outage must not turn a committed
         # transition into an error page. The sweeper queues what this misses.
         transaction.on_commit(functools.partial(dispatch.queue, queued), robust=True)

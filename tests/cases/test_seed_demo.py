@@ -1,12 +1,15 @@
 import io
 
-from django.core.management import call_command
-from django.db.models import Count
+import pytest
+from django.core.management import CommandError, call_command
+from django.db.models import Count, F
 from django.utils import timezone
 
 from cases import sla
 from cases.models import Branch, CaseTransition, LoanCase, User
 from cases.states import FINAL_STATES, CaseState
+from notifications.models import Notification
+from tests.base import requires_postgres
 
 
 def seed(**options):
@@ -57,3 +60,29 @@ def test_it_tops_up_to_the_number_asked(db):
     seed(cases=50, password="demo-pass-2026")
     assert LoanCase.objects.count() == 50
     assert LoanCase.objects.values("number").distinct().count() == 50
+
+
+def test_a_bad_number_of_jobs_is_refused(db):
+    with pytest.raises(CommandError, match="--jobs"):
+        seed(cases=5, jobs=0, password="demo-pass-2026")
+    assert LoanCase.objects.count() == 0
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_processes_build_the_demo_side_by_side():
+    # Real forked processes, each with its own connection, writing at once.
+    seed(cases=240, jobs=2, password="demo-pass-2026")
+
+    assert LoanCase.objects.count() == 240
+    assert LoanCase.objects.values("number").distinct().count() == 240
+    assert set(LoanCase.objects.values_list("status", flat=True)) == set(CaseState.values)
+    for case in LoanCase.objects.annotate(n=Count("transitions")).filter(n__gt=0):
+        last = case.transitions.order_by("-created_at", "-id").first()
+        assert (last.target, last.due_at) == (case.status, case.due_at)
+    assert Notification.objects.filter(transition__isnull=False).exclude(
+        case_id=F("transition__case_id")
+    ).count() == 0
+
+    seed(cases=240, jobs=2, password="demo-pass-2026")
+    assert LoanCase.objects.count() == 240

@@ -14,7 +14,7 @@ from cases import reports, services
 from cases.models import LoanCase
 from notifications import selectors
 from notifications import services as notification_services
-from notifications.demo import settle_demo_history
+from notifications.demo import DemoOutcomes
 from notifications.models import Channel, Notification, NotificationStatus, StaffTask
 from tests.base import MONDAY, drive_to, make_case
 from tests.notifications.helpers import send_due
@@ -168,19 +168,21 @@ def test_selectors_show_problems_only_in_the_users_branch(failed_sms, officer, o
 
 
 def test_demo_history_gets_realistic_outcomes_and_recent_notices_stay_queued(branch_a, officer, people):
-    with notification_services.dispatch_suppressed():
+    outcomes = DemoOutcomes(now=MONDAY + datetime.timedelta(days=10, hours=1))
+    with notification_services.dispatch_suppressed(settle=outcomes):
         for _ in range(30):
             drive_to(make_case(branch_a, officer), "approved", people)
         recent = make_case(branch_a, officer, at=MONDAY + datetime.timedelta(days=10))
         services.case_sign(case=recent, actor=officer, at=MONDAY + datetime.timedelta(days=10))
 
-    settle_demo_history(now=MONDAY + datetime.timedelta(days=10, hours=1))
-
     old = Notification.objects.exclude(case=recent).exclude(channel=Channel.STATUS_PAGE)
     statuses = list(old.values_list("status", flat=True))
     assert NotificationStatus.QUEUED not in statuses
     assert statuses.count(NotificationStatus.ACKNOWLEDGED) > len(statuses) / 3
+    # Each settled notice has its history, and each failure its task and attention flag.
+    assert all(n.events.exists() for n in old)
     failed = old.filter(status__in=[NotificationStatus.FAILED, NotificationStatus.BOUNCED])
+    assert failed.exists()
     assert all(n.tasks.exists() and n.case.needs_attention for n in failed)
     assert set(Notification.objects.filter(case=recent, channel=Channel.SMS).values_list("status", flat=True)) == {
         NotificationStatus.QUEUED
