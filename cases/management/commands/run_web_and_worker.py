@@ -1,5 +1,5 @@
 """Start the web server and one django-q2 cluster together, for a one-machine
-install. Stops both when either stops or on Ctrl-C."""
+install. Stops both when either stops, on Ctrl-C, or on `kill` (SIGTERM)."""
 
 import signal
 import subprocess
@@ -7,6 +7,10 @@ import sys
 import time
 
 from django.core.management.base import BaseCommand
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 class Command(BaseCommand):
@@ -17,6 +21,9 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
 
     def handle(self, *args, **options):
+        # SIGTERM would end this process at once and leave the worker running
+        # on its own; treated as Ctrl-C, it stops both.
+        signal.signal(signal.SIGTERM, _interrupt)
         manage = [sys.executable, "manage.py"]
         worker = subprocess.Popen(manage + ["qcluster"])
         web = subprocess.Popen(manage + ["runserver", "--noreload", f"{options['host']}:{options['port']}"])
