@@ -249,7 +249,9 @@ def _reserve_numbers(batch):
     for case_fields, _ in batch:
         year = case_fields["at"].astimezone(sla.local_tz()).year
         counts[year] = counts.get(year, 0) + 1
-    return {year: iter(allocate_case_numbers(year, count)) for year, count in counts.items()}
+    # Years in order: two importers locking the same two sequence rows in
+    # opposite orders would deadlock.
+    return {year: iter(allocate_case_numbers(year, counts[year])) for year in sorted(counts)}
 
 
 def _build_batch(batch, numbers, policies):

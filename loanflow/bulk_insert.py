@@ -11,20 +11,21 @@ Like bulk_create it sends no signals and does not call save().
 
 import datetime
 
-from django.db import connections, models
+from django.db import connections, models, transaction
 
-# Columns whose Python values the database drivers take as they are. Exact
-# classes: a subclass may prepare its values (FSMField goes the long way).
+# Columns whose values of the given Python type the database drivers take as
+# they are; any other value goes through the field. Exact classes: a subclass
+# may prepare its values (FSMField goes the long way).
 _AS_IS = {
-    models.BigIntegerField,
-    models.BooleanField,
-    models.CharField,
-    models.EmailField,
-    models.IntegerField,
-    models.PositiveIntegerField,
-    models.PositiveSmallIntegerField,
-    models.SmallIntegerField,
-    models.TextField,
+    models.BigIntegerField: int,
+    models.BooleanField: bool,
+    models.CharField: str,
+    models.EmailField: str,
+    models.IntegerField: int,
+    models.PositiveIntegerField: int,
+    models.PositiveSmallIntegerField: int,
+    models.SmallIntegerField: int,
+    models.TextField: str,
 }
 
 # PostgreSQL takes at most 65,535 parameters in one statement.
@@ -36,10 +37,13 @@ def insert_many(objs, using="default"):
     """INSERT `objs` (new instances of one model with an auto id) and set their ids."""
     if not objs:
         return objs
+    if any(obj.pk is not None or not obj._state.adding for obj in objs):
+        raise ValueError("insert_many writes new rows only; these have an id already.")
     model = type(objs[0])
     connection = connections[using]
     meta = model._meta
     fields = [field for field in meta.concrete_fields if not field.primary_key]
+    _fill_in_links(objs, [field for field in fields if field.many_to_one])
     converters = [_converter(field, connection) for field in fields]
     quote = connection.ops.quote_name
     head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
@@ -65,7 +69,8 @@ def insert_many(objs, using="default"):
                 convert(obj) for obj in chunk for convert in converters
             ]
 
-    with connection.cursor() as cursor:
+    # All or nothing, as bulk_create: a later statement failing takes the earlier ones back.
+    with transaction.atomic(using=using, savepoint=False), connection.cursor() as cursor:
         for start in range(0, len(objs), rows_per_statement):
             chunk = objs[start : start + rows_per_statement]
             cursor.execute(*statement(chunk))
@@ -76,28 +81,37 @@ def insert_many(objs, using="default"):
     return objs
 
 
+def _fill_in_links(objs, links):
+    """Set each foreign key whose object was assigned before it had an id (an
+    imported case's transitions and notices); refuse one still unsaved, as
+    bulk_create does, before anything is written."""
+    for obj in objs:
+        for field in links:
+            if getattr(obj, field.attname) is None and field.is_cached(obj):
+                related = getattr(obj, field.name)
+                if related is not None:
+                    if related.pk is None:
+                        raise ValueError(f"insert_many: {obj!r}'s {field.name} is not saved yet.")
+                    setattr(obj, field.name, related)  # sets the id and keeps the object, as save() does
+
+
 def _converter(field, connection):
     """A function from an instance to the database value of `field`."""
     attname = field.attname
     if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
         return lambda obj: field.get_db_prep_save(field.pre_save(obj, True), connection)
     if field.many_to_one and type(field.target_field) in (models.AutoField, models.BigAutoField):
-        related_name, target = field.name, field.target_field.attname
-
-        def related_id(obj):
-            value = getattr(obj, attname)
-            if value is None and field.is_cached(obj):
-                # Assigned before the related row had an id (an imported
-                # case's transitions and notices, inserted just after it).
-                related = getattr(obj, related_name)
-                if related is not None:
-                    value = getattr(related, target)
-                    setattr(obj, related_name, related)  # sets the id and keeps the object, as save() does
-            return value
-
-        return related_id
+        return lambda obj: getattr(obj, attname)  # an id, filled in by _fill_in_links
     if type(field) in _AS_IS:
-        return lambda obj: getattr(obj, attname)
+        plain = _AS_IS[type(field)]
+
+        def plain_value(obj):
+            value = getattr(obj, attname)
+            if value is None or type(value) is plain:
+                return value
+            return field.get_db_prep_save(value, connection)  # a lazy string, a float in an integer column
+
+        return plain_value
     if type(field) is models.DateTimeField:
         adapt = connection.ops.adapt_datetimefield_value
 

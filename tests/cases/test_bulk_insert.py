@@ -4,7 +4,10 @@ bulk_create would, on SQLite and on PostgreSQL."""
 import datetime
 from decimal import Decimal
 
+import pytest
+from django.db import IntegrityError
 from django.forms.models import model_to_dict
+from django.utils.translation import gettext_lazy
 
 from cases.models import CaseTransition, LoanCase
 from loanflow.bulk_insert import insert_many
@@ -81,3 +84,34 @@ def test_foreign_keys_to_rows_written_just_before_are_filled_in(branch_a, office
     assert CaseTransition.objects.get(pk=records[0].pk).payload == {"documents": ["户口本"]}
     # The related objects stay with the new rows: reading them costs no query.
     assert notices[0].case is cases[0] and notices[0].transition is records[0]
+
+
+def test_a_link_to_an_unsaved_row_or_a_row_with_an_id_is_refused(branch_a, officer):
+    case = new_cases(branch_a, officer, "HL-BAD")[0]
+    record = CaseTransition(case=case, transition="sign", source="submitted", target="signed", actor=officer,
+                            created_at=MONDAY)
+    with pytest.raises(ValueError, match="not saved"):
+        insert_many([record])  # its case was never written: the link would be lost
+    insert_many([case])
+    with pytest.raises(ValueError, match="id already"):
+        insert_many([case])
+    assert CaseTransition.objects.count() == 0 and LoanCase.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_writes_all_or_nothing(branch_a, officer):
+    cases = new_cases(branch_a, officer, "HL-ALL")
+    cases[-1].number = cases[0].number  # unique: the last statement fails
+    with pytest.raises(IntegrityError):
+        insert_many(cases)
+    assert LoanCase.objects.count() == 0
+
+
+def test_values_are_prepared_as_their_columns_need(branch_a, officer):
+    case = new_cases(branch_a, officer, "HL-LAZY")[0]
+    case.property_address = gettext_lazy("北京市朝阳区建国路1号")
+    insert_many([case])
+    notice = Notification(case=case, key="sign", channel="sms", created_at=MONDAY, attempts=2.0)
+    insert_many([notice])
+    assert LoanCase.objects.get(pk=case.pk).property_address == "北京市朝阳区建国路1号"
+    assert Notification.objects.get(pk=notice.pk).attempts == 2

@@ -1,4 +1,9 @@
 import io
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -10,6 +15,8 @@ from cases.models import Branch, CaseTransition, LoanCase, User
 from cases.states import FINAL_STATES, CaseState
 from notifications.models import Notification
 from tests.base import requires_postgres
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
 def seed(**options):
@@ -86,3 +93,30 @@ def test_two_processes_build_the_demo_side_by_side():
 
     seed(cases=240, jobs=2, password="demo-pass-2026")
     assert LoanCase.objects.count() == 240
+
+
+def test_two_processes_share_a_sqlite_file(tmp_path):
+    # The embedded default: real processes, one SQLite file in WAL mode, one
+    # writer at a time. Run as `make run` would, outside the test database.
+    env = {**os.environ, "DEBUG": "1", "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}"}
+    manage = [sys.executable, "manage.py"]
+    subprocess.run(manage + ["migrate", "-v0"], cwd=BASE_DIR, env=env, check=True)
+    done = subprocess.run(
+        manage + ["seed_demo", "--cases", "400", "--jobs", "2", "--password", "demo-pass-2026"],
+        cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Demo cases: 400 in all (400 new, 2 processes," in done.stdout
+
+    with sqlite3.connect(tmp_path / "demo.sqlite3") as db:
+        cases, numbers = db.execute("SELECT count(*), count(DISTINCT number) FROM cases_loancase").fetchone()
+        orphans = db.execute(
+            "SELECT count(*) FROM notifications_notification n JOIN cases_casetransition t ON t.id = n.transition_id"
+            " WHERE t.case_id != n.case_id"
+        ).fetchone()[0]
+        unsettled = db.execute(
+            "SELECT count(*) FROM notifications_notification n WHERE n.status NOT IN ('queued', 'sending')"
+            " AND n.channel IN ('email', 'sms') AND NOT EXISTS"
+            " (SELECT 1 FROM notifications_deliveryevent e WHERE e.notification_id = n.id)"
+        ).fetchone()[0]
+    assert (cases, numbers, orphans, unsettled) == (400, 400, 0, 0)

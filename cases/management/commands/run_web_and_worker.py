@@ -25,15 +25,20 @@ class Command(BaseCommand):
         # on its own; treated as Ctrl-C, it stops both.
         signal.signal(signal.SIGTERM, _interrupt)
         manage = [sys.executable, "manage.py"]
-        worker = subprocess.Popen(manage + ["qcluster"])
-        web = subprocess.Popen(manage + ["runserver", "--noreload", f"{options['host']}:{options['port']}"])
-        children = [web, worker]
+        children = []
         try:
+            children.append(subprocess.Popen(manage + ["qcluster"]))
+            children.append(
+                subprocess.Popen(manage + ["runserver", "--noreload", f"{options['host']}:{options['port']}"])
+            )
             while all(child.poll() is None for child in children):
                 time.sleep(0.5)
         except KeyboardInterrupt:
             pass
         finally:
+            # A second kill must not cut the stopping short.
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
             for child in children:
                 if child.poll() is None:
                     child.send_signal(signal.SIGTERM)

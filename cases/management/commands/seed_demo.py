@@ -142,10 +142,11 @@ class Command(BaseCommand):
         existing = LoanCase.objects.filter(branch__in=branches).count()
         wanted = options["cases"] - existing
         started = time.monotonic()
+        jobs = 0
         if wanted > 0:
             jobs = options["jobs"] or (min(4, os.cpu_count() or 1) if wanted >= 10000 else 1)
-            if connection.vendor == "sqlite" and connection.is_in_memory_db():
-                jobs = 1  # another process cannot see an in-memory database
+            if connection.in_atomic_block or (connection.vendor == "sqlite" and connection.is_in_memory_db()):
+                jobs = 1  # another process could not see the staff rows just written
             # DEBUG keeps every statement with its parameters, quoted (SQLite
             # asks the database, a query per statement): a sixth of the time
             # of a large seed, for a log nobody reads.
@@ -153,7 +154,10 @@ class Command(BaseCommand):
                 self.make_cases_in_parallel(rng, wanted, jobs, branches, staff, now)
         elapsed = time.monotonic() - started
 
-        self.stdout.write(f"Demo cases: {LoanCase.objects.count()} in all ({max(wanted, 0)} new, {elapsed:.1f} s).")
+        built_by = f", {jobs} processes" if jobs > 1 else ""
+        self.stdout.write(
+            f"Demo cases: {LoanCase.objects.count()} in all ({max(wanted, 0)} new{built_by}, {elapsed:.1f} s)."
+        )
         overdue = LoanCase.objects.exclude(status__in=FINAL_STATES).filter(due_at__lt=now).count()
         self.stdout.write(f"Overdue now: {overdue}.")
         self.stdout.write("")
