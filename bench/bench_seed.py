@@ -50,7 +50,7 @@ def insert_paths(count):
         copies = []
         for notice in sample:
             twin = copy.copy(notice)
-            twin.pk, twin.uuid, twin._state = None, None, copy.copy(notice._state)
+            twin.pk, twin._state = None, copy.copy(notice._state)
             twin._state.adding = True
             twin.uuid = Notification._meta.get_field("uuid").get_default()
             copies.append(twin)

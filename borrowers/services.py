@@ -44,7 +44,7 @@ def _lock_case(case):
 
 
 def _issue_locked(case) -> tuple[BorrowerLink, str]:
-    BorrowerLink.objects.filter(case=case, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    link_revoke(case)
     link = BorrowerLink(case=case)
     token = _token_for(link)
     link.token_hash = hash_token(token)

@@ -9,7 +9,6 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import (
@@ -22,6 +21,7 @@ from borrowers import conf, ratelimit, selectors, services, session, stages
 from borrowers.forms import FindForm, QuestionForm, VerifyForm
 from cases import sla
 from cases.states import CaseState
+from loanflow.redirects import next_url
 from notifications import services as notification_services
 
 # No script, no frame, nothing from another origin: the pages work without
@@ -236,10 +236,7 @@ def leave(request):
 def language(request):
     """Switch the language and remember it for a year (no JavaScript needed)."""
     code = request.POST.get("language")
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        target = reverse("borrowers:status")
-    response = HttpResponseRedirect(target)
+    response = HttpResponseRedirect(next_url(request, reverse("borrowers:status")))
     if code in dict(settings.LANGUAGES):
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME,

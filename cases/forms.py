@@ -1,8 +1,6 @@
 """Forms of the staff pages. Each validates input and says what is wrong in
 the user's language; the writes happen in services."""
 
-import datetime
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -119,10 +117,3 @@ class BulkForm(forms.Form):
         if data.get("action") == "hold" and not (data.get("reason") or "").strip():
             self.add_error("reason", _("Please give a reason; the borrowers will be told it."))
         return data
-
-
-def parse_date(value, default: datetime.date) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(value)
-    except (TypeError, ValueError):
-        return default

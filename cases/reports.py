@@ -18,10 +18,11 @@ from django.utils import timezone
 
 from cases import selectors, sla
 from cases.models import Branch, CaseTransition, Role, User
-from cases.states import FINAL_STATES, OPEN_STATES, CaseState, Transition
+from cases.states import OPEN_STATES, CaseState, Transition
 from notifications.models import (
     DELIVERED_STATUSES,
     FAILED_STATUSES,
+    SENT_CHANNELS,
     Channel,
     Notification,
     NotificationStatus,
@@ -36,9 +37,6 @@ NOTICE_TARGET = datetime.timedelta(hours=getattr(settings, "NOTICE_DELIVERY_TARG
 QUEUE_STUCK_AFTER = datetime.timedelta(minutes=getattr(settings, "NOTICE_QUEUE_STUCK_MINUTES", 15))
 ACK_EXPECTED_WITHIN = datetime.timedelta(hours=getattr(settings, "NOTICE_ACK_EXPECTED_HOURS", 72))
 
-# Status-page notices are on the page the moment the case changes; they are
-# never "undelivered" and would only flatter the delivery figures.
-SENT_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.PHONE)
 
 # A notice that has not (yet) reached the borrower and nobody has dealt with.
 UNDELIVERED = Q(
@@ -113,9 +111,8 @@ def my_open_cases(user):
     # Scoped like every staff list: an officer moved to another branch no
     # longer sees the cases of the old one.
     return (
-        selectors.cases_for_user(user)
+        selectors.case_list_for_user(user)
         .filter(officer=user)
-        .exclude(status__in=FINAL_STATES)
         .select_related("branch", "officer")
         .order_by(F("due_at").asc(nulls_last=True), "id")
     )
@@ -124,7 +121,7 @@ def my_open_cases(user):
 def my_case_counts(user, now=None) -> dict:
     now = now or timezone.now()
     end_of_today = sla.end_of_day(selectors.today_local(now))
-    return selectors.cases_for_user(user).filter(officer=user).exclude(status__in=FINAL_STATES).aggregate(
+    return selectors.case_list_for_user(user).filter(officer=user).aggregate(
         open=Count("id"),
         overdue=Count("id", filter=Q(due_at__lt=now)),
         due_today=Count("id", filter=Q(due_at__gte=now, due_at__lte=end_of_today)),
@@ -180,15 +177,8 @@ def overdue_cases(user, now=None):
 def overdue_cutoff(min_days: int, now=None) -> datetime.datetime:
     """Cases due at or before this instant are at least `min_days` business days overdue.
 
-    Walks back from today over the business calendar; raises
-    sla.CalendarNotCovered if that leaves the announced years."""
-    day = selectors.today_local(now)
-    counted = 0
-    while counted < min_days:
-        if sla.is_business_day(day):
-            counted += 1
-        day -= datetime.timedelta(days=1)
-    return sla.end_of_day(day)
+    Raises sla.CalendarNotCovered if the walk back leaves the announced years."""
+    return sla.business_days_back(now or timezone.now(), min_days)
 
 
 def days_overdue(case, now=None):

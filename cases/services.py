@@ -6,6 +6,8 @@ and writes the borrower's notices, all in one database transaction. Dispatch of
 the notices is queued only after commit (transactional outbox).
 """
 
+from collections import Counter
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -245,10 +247,7 @@ def _batches(histories, size):
 
 def _reserve_numbers(batch):
     """{year: iterator of case numbers} for the cases of a batch."""
-    counts = {}
-    for case_fields, _ in batch:
-        year = case_fields["at"].astimezone(sla.local_tz()).year
-        counts[year] = counts.get(year, 0) + 1
+    counts = Counter(case_fields["at"].astimezone(sla.local_tz()).year for case_fields, _ in batch)
     # Years in order: two importers locking the same two sequence rows in
     # opposite orders would deadlock.
     return {year: iter(allocate_case_numbers(year, counts[year])) for year in sorted(counts)}

@@ -88,6 +88,19 @@ def due_date(due_at: datetime.datetime) -> datetime.date:
     return (due_at.astimezone(local_tz()) - datetime.timedelta(microseconds=1)).date()
 
 
+def business_days_back(now: datetime.datetime, count: int) -> datetime.datetime:
+    """The local midnight that starts the count-th business day back from
+    `now`, counting today if it is one (for 0, the midnight that ends today).
+    A moment before it is at least `count` business days ago."""
+    day = now.astimezone(local_tz()).date()
+    counted = 0
+    while counted < count:
+        if is_business_day(day):
+            counted += 1
+        day -= datetime.timedelta(days=1)
+    return end_of_day(day)
+
+
 def business_days_between(start: datetime.date, end: datetime.date) -> int:
     """Business days after `start` up to and including `end` (0 if end <= start)."""
     count = 0

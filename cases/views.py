@@ -19,6 +19,7 @@ from cases.models import LoanCase
 from cases.services import TransitionRefused
 from cases.states import REASON_REQUIRED, Transition
 from cases.tables import MyCasesTable
+from loanflow.redirects import next_url
 from notifications import services as notification_services
 from notifications.models import Channel, StaffTask
 
@@ -78,16 +79,9 @@ def task_complete(request, pk):
             messages.success(request, _("Task recorded as done: %(task)s, case %(case)s.") % {
                 "task": task.get_kind_display(), "case": task.case.number,
             })
-    return redirect(_safe_next(request, "cases:home"))
+    return redirect(next_url(request, "cases:home"))
 
 
-def _safe_next(request, default):
-    from django.utils.http import url_has_allowed_host_and_scheme
-
-    target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return default
 
 
 def _transition_buttons(case, user, failed=None):

@@ -16,22 +16,16 @@ from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
-from cases import exports, reports, selectors
+from cases import bulk, exports, reports, selectors
 from cases.filters import BulkFilter, OverdueFilter
 from cases.forms import BulkForm, HandledForm, ReportForm
 from cases.models import Role
-from cases.states import FINAL_STATES
 from cases.tables import BulkTable, NoticeProblemTable, OverdueTable
+from loanflow.redirects import next_url
 from notifications import services as notification_services
 from notifications.models import FAILED_STATUSES, Notification, NotificationStatus
 
 PER_PAGE = 25
-
-try:
-    from cases import bulk
-except ImportError:  # built in another issue; the page says so until it lands
-    bulk = None
-
 
 def supervisor_required(view):
     """Supervisor pages: supervisors and head office; anyone else gets 403."""
@@ -168,7 +162,7 @@ def notice_retry(request, pk):
             messages.success(
                 request, _("The notice to case %(case)s is queued to be sent again.") % {"case": notice.case.number}
             )
-    return redirect(_back(request, "cases:notices"))
+    return redirect(next_url(request, "cases:notices"))
 
 
 @login_required
@@ -182,13 +176,7 @@ def notice_handled(request, pk):
     else:
         notification_services.notification_mark_handled(notification=notice, actor=request.user, note=note)
         messages.success(request, _("Marked as handled: the notice to case %(case)s.") % {"case": notice.case.number})
-    return redirect(_back(request, "cases:notices"))
-
-
-def _back(request, default):
-    from cases.views import _safe_next
-
-    return _safe_next(request, default)
+    return redirect(next_url(request, "cases:notices"))
 
 
 # --- Supervisor report ----------------------------------------------------------
@@ -317,13 +305,13 @@ def bulk_change(request):
     user = request.user
     if not (user.has_perm("cases.hold_loancase") and user.has_perm("cases.resume_loancase")):
         raise PermissionDenied
-    open_cases = selectors.cases_for_user(user).exclude(status__in=FINAL_STATES).select_related("branch", "officer")
-    filterset = BulkFilter(request.GET or None, queryset=open_cases.order_by("due_at", "id"), user=user)
-    ctx = {"filter": filterset, "available": bulk is not None, "query": request.GET.urlencode()}
+    open_cases = selectors.case_list_for_user(user).select_related("branch", "officer")
+    filterset = BulkFilter(request.GET or None, queryset=open_cases, user=user)
+    ctx = {"filter": filterset, "query": request.GET.urlencode()}
 
     if request.method == "POST":
         form = BulkForm(request.POST, cases=open_cases)
-        if form.is_valid() and bulk is not None:
+        if form.is_valid():
             chosen = open_cases.filter(pk__in=[c.pk for c in form.cleaned_data["cases"]])
             if request.POST.get("confirm") != "yes":
                 ctx.update({"form": form, "chosen": list(chosen), "confirming": True})
@@ -336,7 +324,7 @@ def bulk_change(request):
                 result = bulk.cases_resume(cases=chosen, actor=user)
                 text = _("%(changed)s cases resumed, %(skipped)s skipped; %(notices)s notices queued.")
             messages.success(request, text % {
-                "changed": _count(result.changed), "skipped": _count(result.skipped), "notices": _count(result.notices),
+                "changed": result.changed, "skipped": result.skipped, "notices": result.notices,
             })
             return redirect(request.get_full_path())
         ctx["form"] = form
@@ -349,7 +337,3 @@ def bulk_change(request):
     _paginate(request, table)
     ctx["table"] = table
     return render(request, "cases/bulk.html", ctx)
-
-
-def _count(value):
-    return value if isinstance(value, int) else len(value)

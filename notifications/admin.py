@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.admin import ReadOnlyAdmin
 from cases.identity import mask_contact
-from cases.selectors import cases_for_user
+from cases.selectors import branch_scope
 from notifications import rendering, services
 from notifications.models import DeliveryEvent, MessageTemplate, Notification, StaffTask
 
@@ -97,7 +97,7 @@ class NotificationAdmin(admin.ModelAdmin):
         return mask_contact(obj.recipient)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(case__in=cases_for_user(request.user))
+        return super().get_queryset(request).filter(branch_scope(request.user, "case__"))
 
     @admin.action(description=_("Send the selected failed notices again"))
     def retry(self, request, queryset):
@@ -120,7 +120,7 @@ class DeliveryEventAdmin(ReadOnlyAdmin):
     show_full_result_count = False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(notification__case__in=cases_for_user(request.user))
+        return super().get_queryset(request).filter(branch_scope(request.user, "notification__case__"))
 
 
 @admin.register(StaffTask)
@@ -135,4 +135,4 @@ class StaffTaskAdmin(ReadOnlyAdmin):
     show_full_result_count = False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(case__in=cases_for_user(request.user))
+        return super().get_queryset(request).filter(branch_scope(request.user, "case__"))

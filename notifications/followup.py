@@ -4,8 +4,6 @@ messages nobody acknowledged. Run by django-q2 schedules (see tasks.py);
 each run is idempotent, so running twice sends nothing twice.
 """
 
-import datetime
-
 from django.db import transaction
 from django.db.models import DateTimeField, Exists, F, Max, OuterRef, Q
 from django.db.models.functions import Coalesce, Greatest
@@ -19,6 +17,7 @@ from notifications import services
 from notifications.conf import conf
 from notifications.models import (
     PENDING_STATUSES,
+    SENT_CHANNELS,
     Channel,
     DeliveryEvent,
     Notification,
@@ -31,22 +30,6 @@ FOLLOW_UP_KEYS = ("progress_update", "hold_reminder")
 NO_ACK_KEYS = ("status_link",)
 
 
-def business_days_ago(now, count) -> datetime.datetime:
-    """The earliest instant from which fewer than `count` business days have
-    passed by `now`: local midnight starting the count-th business day back
-    (counting today if it is one). Something before it is `count` business
-    days old."""
-    day = now.astimezone(sla.local_tz()).date()
-    seen = 0
-    while True:
-        if sla.is_business_day(day):
-            seen += 1
-            if seen == count:
-                break
-        day -= datetime.timedelta(days=1)
-    return datetime.datetime.combine(day, datetime.time(), tzinfo=sla.local_tz())
-
-
 def _in_waking_hours(now) -> bool:
     hour = now.astimezone(sla.local_tz()).hour
     return conf.QUIET_HOURS_END <= hour < conf.QUIET_HOURS_START
@@ -56,7 +39,7 @@ def _last_contact(key_filter=None):
     """When the case last reached the borrower, or last tried to: a notice by
     email/SMS/phone delivered, a notice still on its way, or a follow-up
     written. The case's creation counts as the first contact."""
-    outbound = Q(notifications__channel__in=[Channel.EMAIL, Channel.SMS, Channel.PHONE])
+    outbound = Q(notifications__channel__in=SENT_CHANNELS)
     floor = F("created_at")
     return Greatest(
         Coalesce(Max("notifications__delivered_at", filter=outbound), floor, output_field=DateTimeField()),
@@ -77,7 +60,7 @@ def _last_contact(key_filter=None):
 def silent_cases(now=None):
     """Open, working cases whose borrower has heard nothing for SILENCE_DAYS business days."""
     now = now or timezone.now()
-    cutoff = business_days_ago(now, conf.SILENCE_DAYS)
+    cutoff = sla.business_days_back(now, conf.SILENCE_DAYS)
     return (
         LoanCase.objects.exclude(status__in=FINAL_STATES)
         .exclude(status=CaseState.ON_HOLD)
@@ -90,7 +73,7 @@ def silent_cases(now=None):
 
 def held_cases_due_reminder(now=None):
     now = now or timezone.now()
-    cutoff = business_days_ago(now, conf.HOLD_REMINDER_DAYS)
+    cutoff = sla.business_days_back(now, conf.HOLD_REMINDER_DAYS)
     return (
         LoanCase.objects.filter(status=CaseState.ON_HOLD, entered_state_at__lt=cutoff)
         .annotate(
@@ -107,24 +90,23 @@ def held_cases_due_reminder(now=None):
 def send_progress_updates(now=None, force=False) -> int:
     """Silence detection. Returns the number of cases given an update."""
     now = now or timezone.now()
-    if not force and not _in_waking_hours(now):
-        return 0
-    count = 0
-    for case in silent_cases(now).iterator(chunk_size=500):
-        with transaction.atomic():
-            services.notices_for_event(case=case, key="progress_update", at=now)
-        count += 1
-    return count
+    return _send_to_each(silent_cases(now), "progress_update", now, force)
 
 
 def send_hold_reminders(now=None, force=False) -> int:
     now = now or timezone.now()
+    return _send_to_each(held_cases_due_reminder(now), "hold_reminder", now, force)
+
+
+def _send_to_each(cases, key, now, force):
+    """Write notice `key` for each case, a transaction per case; nothing at
+    night unless forced. Returns the number of cases."""
     if not force and not _in_waking_hours(now):
         return 0
     count = 0
-    for case in held_cases_due_reminder(now).iterator(chunk_size=500):
+    for case in cases.iterator(chunk_size=500):
         with transaction.atomic():
-            services.notices_for_event(case=case, key="hold_reminder", at=now)
+            services.notices_for_event(case=case, key=key, at=now)
         count += 1
     return count
 
@@ -133,7 +115,7 @@ def unacknowledged(now=None):
     """Notices the borrower has had for ACK_ESCALATION_DAYS business days
     without acknowledging them, nor anything sent to them since."""
     now = now or timezone.now()
-    cutoff = business_days_ago(now, conf.ACK_ESCALATION_DAYS)
+    cutoff = sla.business_days_back(now, conf.ACK_ESCALATION_DAYS)
     # An acknowledgement of this message on another channel, or of any later
     # message, shows the borrower is following.
     acknowledged_since = Notification.objects.filter(

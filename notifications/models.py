@@ -15,6 +15,11 @@ class Channel(models.TextChoices):
     PHONE = "phone", _("Phone call")
 
 
+# The channels that go out to the borrower. Status-page notices are on the
+# page the moment the case changes: never "undelivered", never a contact.
+SENT_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.PHONE)
+
+
 class NotificationStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     SENDING = "sending", _("Sending")

@@ -487,7 +487,8 @@ def task_create(*, case, kind, detail="", notification=None, callback_time="", a
         detail=detail,
         notification=notification,
         callback_time=callback_time,
-        assigned_to=assigned_to or case.officer,
+        # By id: the case's officer need not be read (one query per task in a loop).
+        assigned_to_id=assigned_to.pk if assigned_to else case.officer_id,
         due_at=due,
         created_at=at,
     )
