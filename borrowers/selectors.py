@@ -136,6 +136,7 @@ class Outlook:
     business_days_left: int | None = None
     overdue: bool = False
     borrowers_clock: bool = False  # the borrower is the one who must act
+    provisional: bool = False  # the year's public holidays are not announced yet
 
 
 def outlook(case, now=None):
@@ -143,14 +144,10 @@ def outlook(case, now=None):
         return None
     now = now or timezone.now()
     due = sla.due_date(case.due_at)
-    today = now.astimezone(sla.local_tz()).date()
-    try:
-        left = sla.business_days_between(today, due)
-    except sla.CalendarNotCovered:
-        left = None
     return Outlook(
         due_date=due,
-        business_days_left=left,
+        business_days_left=sla.business_days_between(sla.local_day(now), due),
+        provisional=case.deadline_provisional,
         overdue=case.due_at < now,
         borrowers_clock=case.status == CaseState.DOCUMENTS_REQUESTED,
     )

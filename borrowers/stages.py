@@ -79,6 +79,7 @@ EVENT_TEXT = {
     "withdraw": pgettext_lazy("borrower notice", "Your application was withdrawn"),
     "progress_update": pgettext_lazy("borrower notice", "News on your application"),
     "hold_reminder": pgettext_lazy("borrower notice", "Your application is still paused"),
+    "deadline_moved": pgettext_lazy("borrower notice", "The expected date of your application changed"),
     "status_link": pgettext_lazy("borrower notice", "We sent you a new link to this page"),
     "ack_escalation": pgettext_lazy("borrower notice", "We asked whether our notice reached you"),
 }

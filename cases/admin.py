@@ -3,7 +3,16 @@ from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from cases.identity import mask_email
-from cases.models import Branch, CaseTransition, LoanCase, SlaPolicy, User
+from cases.models import (
+    Branch,
+    BusinessDay,
+    BusinessYear,
+    CaseTransition,
+    DeadlineChange,
+    LoanCase,
+    SlaPolicy,
+    User,
+)
 from cases.selectors import branch_scope, cases_for_user
 
 
@@ -68,7 +77,8 @@ class LoanCaseAdmin(ReadOnlyAdmin):
     list_select_related = ["branch", "officer"]
     fields = [
         "number", "branch", "officer", "borrower_name", "masked_id", "masked_phone", "masked_email",
-        "property_address", "loan_amount", "status", "entered_state_at", "due_at", "held_from", "hold_reason",
+        "property_address", "loan_amount", "status", "entered_state_at", "due_at", "deadline_provisional",
+        "sla_days", "held_from", "hold_reason",
         "documents_outstanding", "signed_by", "approved_by", "needs_attention", "created_at",
     ]
     readonly_fields = fields
@@ -105,3 +115,35 @@ class CaseTransitionAdmin(ReadOnlyAdmin):
         return super().get_queryset(request).filter(branch_scope(request.user, "case__"))
 
 
+@admin.register(DeadlineChange)
+class DeadlineChangeAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "case", "old_due_at", "new_due_at", "new_provisional", "actor", "reason"]
+    search_fields = ["case__number"]
+    list_select_related = ["case", "actor"]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(branch_scope(request.user, "case__"))
+
+
+class BusinessDayInline(admin.TabularInline):
+    model = BusinessDay
+    fields = ["day", "kind", "name"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(BusinessYear)
+class BusinessYearAdmin(ReadOnlyAdmin):
+    """Read-only here: a year is entered on the calendar page (/calendar/),
+    which checks every row and recomputes the deadlines that depend on it."""
+
+    list_display = ["year", "status", "source", "updated_at", "updated_by"]
+    inlines = [BusinessDayInline]

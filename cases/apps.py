@@ -4,11 +4,16 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _after_migrate(sender, **kwargs):
+    from cases.calendar import seed_years
+    from cases.models import BusinessDay, BusinessYear
     from cases.roles import sync_roles
     from cases.sla import ensure_default_policies
 
     sync_roles()
     ensure_default_policies()
+    # The data migration stored the trusted years; a flushed test database
+    # has lost them.
+    seed_years(BusinessYear, BusinessDay)
 
 
 class CasesConfig(AppConfig):

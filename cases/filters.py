@@ -4,9 +4,14 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cases import reports, sla
+from cases import reports
 from cases.models import LoanCase
 from cases.states import OPEN_STATES, CaseState
+
+
+class WholeNumberFilter(django_filters.NumberFilter):
+    # "2.5" or "abc" is a form error in the user's language, not a 500.
+    field_class = forms.IntegerField
 
 
 class OverdueFilter(django_filters.FilterSet):
@@ -17,7 +22,7 @@ class OverdueFilter(django_filters.FilterSet):
         empty_label=_("All stages"),
     )
     officer = django_filters.ModelChoiceFilter(label=_("Officer"), queryset=None, empty_label=_("All officers"))
-    min_days = django_filters.NumberFilter(
+    min_days = WholeNumberFilter(
         label=_("At least this many business days overdue"),
         method="filter_min_days",
         min_value=1,
@@ -45,12 +50,10 @@ class OverdueFilter(django_filters.FilterSet):
             del self.filters["branch"]
 
     def filter_min_days(self, queryset, name, value):
-        try:
-            cutoff = reports.overdue_cutoff(int(value), now=self.now)
-        except sla.CalendarNotCovered as exc:
-            self.form.add_error("min_days", str(exc))
-            return queryset.none()
-        return queryset.filter(due_at__lte=cutoff)
+        # The form field has checked the value (a whole number, 1 to 250); a
+        # filter method must not add form errors (django-filter is looping
+        # over cleaned_data when it calls this).
+        return queryset.filter(due_at__lte=reports.overdue_cutoff(value, now=self.now))
 
     def filter_undelivered(self, queryset, name, value):
         if value is None:

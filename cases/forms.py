@@ -4,7 +4,8 @@ the user's language; the writes happen in services."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cases import reports
+from cases import calendar, reports
+from cases.models import BusinessYear
 from cases.states import REASON_REQUIRED, CaseState, Transition
 
 
@@ -116,4 +117,52 @@ class BulkForm(forms.Form):
         data = super().clean()
         if data.get("action") == "hold" and not (data.get("reason") or "").strip():
             self.add_error("reason", _("Please give a reason; the borrowers will be told it."))
+        return data
+
+
+class CalendarYearForm(forms.Form):
+    """A year of the business calendar as head office enters it: the State
+    Council notice's dates as a small table, typed or pasted."""
+
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=BusinessYear.Status.choices,
+        widget=forms.RadioSelect,
+        initial=BusinessYear.Status.ANNOUNCED,
+    )
+    source = forms.CharField(
+        label=_("Source"),
+        required=False,
+        max_length=200,
+        help_text=_("The notice the dates come from, e.g. 国办发明电〔2026〕12号."),
+    )
+    days = forms.CharField(
+        label=_("Holidays and make-up working days"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 16, "spellcheck": "false"}),
+        help_text=_(
+            "One row per date: date, 休 (holiday) or 班 (make-up working day), name. Paste from a spreadsheet or "
+            "type, e.g. “2027-10-01, 休, 国庆节” or a range “10月1日至7日, 休, 国庆节”. Weekends need no row unless "
+            "they are worked."
+        ),
+    )
+
+    def __init__(self, *args, year, **kwargs):
+        self.year = year
+        super().__init__(*args, **kwargs)
+
+    def clean_days(self):
+        days, errors = calendar.parse_rows(calendar.split_table(self.cleaned_data["days"]), self.year)
+        if errors:
+            raise forms.ValidationError([
+                _("Line %(line)s (%(text)s): %(message)s") % {"line": e.line, "text": e.text, "message": e.message}
+                for e in errors
+            ])
+        return days
+
+    def clean(self):
+        data = super().clean()
+        if data.get("status") == BusinessYear.Status.ANNOUNCED and data.get("days") == []:
+            self.add_error("days", _("An announced year has public holidays: enter the notice's dates."))
         return data

@@ -138,6 +138,12 @@ class LoanCase(ConcurrentTransitionMixin, models.Model):
     )
     entered_state_at = models.DateTimeField(_("entered state at"))
     due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    # The deadline touched a year whose holiday schedule is not announced yet
+    # (an estimate); it is recomputed when that year is announced.
+    deadline_provisional = models.BooleanField(_("deadline provisional"), default=False)
+    # Business days the deadline was computed with, so a recomputation uses
+    # the SLA of the day the case entered its state, not today's policy.
+    sla_days = models.PositiveSmallIntegerField(_("SLA business days"), null=True, blank=True)
     held_from = models.CharField(
         _("held in state"), max_length=30, choices=CaseState.choices, blank=True
     )
@@ -177,6 +183,13 @@ class LoanCase(ConcurrentTransitionMixin, models.Model):
                 name="case_open_branch_due_idx",
                 condition=~Q(status__in=FINAL_STATES),
                 include=["status", "officer"],
+            ),
+            # The open cases whose deadline waits for a year to be announced:
+            # what a calendar announcement recomputes.
+            models.Index(
+                fields=["id"],
+                name="case_open_provisional_idx",
+                condition=Q(deadline_provisional=True) & ~Q(status__in=FINAL_STATES),
             ),
             models.Index(fields=["officer", "status"], name="case_officer_status_idx"),
             models.Index(fields=["status"], name="case_status_idx"),
@@ -322,7 +335,22 @@ class LoanCase(ConcurrentTransitionMixin, models.Model):
         pass
 
 
-class CaseTransition(models.Model):
+class AuditRecord(models.Model):
+    """An audit row: written once, never changed or deleted."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError(f"{type(self).__name__} rows are immutable.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError(f"{type(self).__name__} rows are immutable.")
+
+
+class CaseTransition(AuditRecord):
     """Immutable audit row: one per state change, written in the same transaction."""
 
     case = models.ForeignKey(LoanCase, verbose_name=_("case"), on_delete=models.PROTECT, related_name="transitions")
@@ -334,6 +362,8 @@ class CaseTransition(models.Model):
     payload = models.JSONField(_("details"), default=dict, blank=True)
     created_at = models.DateTimeField(_("at"), db_index=True)
     due_at = models.DateTimeField(_("new deadline"), null=True, blank=True)
+    deadline_provisional = models.BooleanField(_("deadline provisional"), default=False)
+    sla_days = models.PositiveSmallIntegerField(_("SLA business days"), null=True, blank=True)
     # The deadline of the state this transition leaves, so SLA compliance is a
     # plain aggregate: on time when created_at <= left_due_at.
     left_due_at = models.DateTimeField(_("deadline of the state left"), null=True, blank=True)
@@ -347,14 +377,6 @@ class CaseTransition(models.Model):
     def __str__(self):
         return f"{self.case_id}: {self.source} → {self.target}"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("Case transitions are immutable.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("Case transitions are immutable.")
-
 
 class CaseAccessLog(models.Model):
     """Who saw unmasked personal data of which case, and when (PIPL)."""
@@ -367,3 +389,84 @@ class CaseAccessLog(models.Model):
     class Meta:
         verbose_name = _("personal data access")
         verbose_name_plural = _("personal data accesses")
+
+
+class DeadlineChange(AuditRecord):
+    """Immutable audit row: a case's deadline was recomputed without a change
+    of state, because the business calendar of a year it depends on changed
+    (e.g. the State Council's schedule was entered)."""
+
+    case = models.ForeignKey(LoanCase, verbose_name=_("case"), on_delete=models.PROTECT, related_name="deadline_changes")
+    old_due_at = models.DateTimeField(_("old deadline"))
+    new_due_at = models.DateTimeField(_("new deadline"))
+    old_provisional = models.BooleanField(_("old deadline provisional"))
+    new_provisional = models.BooleanField(_("new deadline provisional"))
+    # Null when the hourly recomputation did it rather than a person.
+    actor = models.ForeignKey(
+        User, verbose_name=_("by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # What changed in the calendar, e.g. the reference of the State Council notice.
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("deadline change")
+        verbose_name_plural = _("deadline changes")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["case", "created_at"], name="deadline_change_case_time_idx")]
+
+    def __str__(self):
+        return f"{self.case_id}: {self.old_due_at} → {self.new_due_at}"
+
+
+class BusinessYear(models.Model):
+    """One year of the China business calendar, as the bank keeps it.
+
+    The State Council announces each year's public holidays and make-up
+    working days (调休) in the autumn before. Until head office enters that
+    notice, the year is an estimate: deadlines in it are computed and marked
+    provisional, never refused. Written only by cases.calendar.year_store."""
+
+    class Status(models.TextChoices):
+        ANNOUNCED = "announced", _("Announced")
+        ESTIMATED = "estimated", _("Estimated")
+
+    year = models.PositiveSmallIntegerField(_("year"), primary_key=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    # Where the days come from, e.g. 国办发明电〔2025〕7号, so an auditor can check.
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(_("updated at"))
+    updated_by = models.ForeignKey(
+        User, verbose_name=_("updated by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("business calendar year")
+        verbose_name_plural = _("business calendar years")
+        ordering = ["year"]
+        permissions = [("maintain_businessyear", _("Can maintain the business calendar"))]
+
+    def __str__(self):
+        return f"{self.year} ({self.get_status_display()})"
+
+
+class BusinessDay(models.Model):
+    """An exception to the weekend rule: a public holiday (any day the bank is
+    closed) or a make-up working day on a weekend (调休上班)."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("Holiday")
+        WORKDAY = "workday", _("Make-up working day")
+
+    year = models.ForeignKey(BusinessYear, verbose_name=_("year"), on_delete=models.CASCADE, related_name="days")
+    day = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["day"]
+
+    def __str__(self):
+        return f"{self.day} {self.get_kind_display()} {self.name}"

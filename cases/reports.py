@@ -175,18 +175,13 @@ def overdue_cases(user, now=None):
 
 
 def overdue_cutoff(min_days: int, now=None) -> datetime.datetime:
-    """Cases due at or before this instant are at least `min_days` business days overdue.
-
-    Raises sla.CalendarNotCovered if the walk back leaves the announced years."""
+    """Cases due at or before this instant are at least `min_days` business days overdue."""
     return sla.business_days_back(now or timezone.now(), min_days)
 
 
-def days_overdue(case, now=None):
-    """Business days overdue, or None if the calendar does not cover the span."""
-    try:
-        return selectors.business_days_overdue(case, now)
-    except sla.CalendarNotCovered:
-        return None
+def days_overdue(case, now=None, calendar=None):
+    """Whole business days the case is past its deadline (0 if it is not)."""
+    return selectors.business_days_overdue(case, now, calendar)
 
 
 # --- Notification monitor -----------------------------------------------------
@@ -449,14 +444,15 @@ class TimelineEntry:
 
 
 def case_timeline(case) -> list[TimelineEntry]:
-    """Transitions, notices (with their delivery events) and tasks, oldest first.
-
-    Four queries whatever the length of the case's history."""
+    """Transitions, deadline changes, notices (with their delivery events) and
+    tasks, oldest first. Five queries whatever the length of the case's history."""
     entries = [TimelineEntry(t.created_at, "transition", t) for t in selectors.case_history(case)]
     notices = case.notifications.prefetch_related("events").order_by("created_at", "id")
     entries += [TimelineEntry(n.created_at, "notice", n) for n in notices]
     tasks = case.tasks.select_related("assigned_to", "completed_by").order_by("created_at", "id")
     entries += [TimelineEntry(t.created_at, "task", t) for t in tasks]
-    order = {"transition": 0, "notice": 1, "task": 2}
+    changes = case.deadline_changes.select_related("actor").order_by("created_at", "id")
+    entries += [TimelineEntry(c.created_at, "deadline", c) for c in changes]
+    order = {"transition": 0, "deadline": 1, "notice": 2, "task": 3}
     entries.sort(key=lambda e: (e.at, order[e.kind]))
     return entries

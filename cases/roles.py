@@ -22,7 +22,8 @@ SUPERVISOR_PERMS = OFFICER_PERMS + [
     "resume_loancase",
     "unmask_loancase",
 ]
-HEAD_OFFICE_PERMS = SUPERVISOR_PERMS
+# Head office also keeps the business calendar (the State Council's schedule).
+HEAD_OFFICE_PERMS = SUPERVISOR_PERMS + ["maintain_businessyear", "view_businessyear"]
 
 ROLE_PERMISSIONS = {
     Role.OFFICER: OFFICER_PERMS,

@@ -70,16 +70,41 @@ def case_list_due_soon(user, now=None, business_days=1):
     )
 
 
-def business_days_overdue(case, now=None) -> int:
+def business_days_overdue(case, now=None, calendar=None) -> int:
     """Whole business days since the deadline passed (0 when not overdue)."""
     if case.due_at is None:
         return 0
     now = now or timezone.now()
     if case.due_at >= now:
         return 0
-    return sla.business_days_between(
-        sla.due_date(case.due_at), now.astimezone(sla.local_tz()).date()
+    return sla.business_days_between(sla.due_date(case.due_at), sla.local_day(now), calendar)
+
+
+def provisional_deadlines_preview(calendar) -> dict:
+    """What recomputing the open provisional deadlines on `calendar` (a year
+    as it would be entered) would do: counts of later, earlier, same_day and
+    now_final. Reads only."""
+    counts = {"checked": 0, "later": 0, "earlier": 0, "same_day": 0, "now_final": 0}
+    rows = (
+        _open(LoanCase.objects.filter(deadline_provisional=True, sla_days__isnull=False))
+        .values_list("entered_state_at", "sla_days", "due_at")
+        .iterator(chunk_size=2000)
     )
+    for entered_at, days, due_at in rows:
+        counts["checked"] += 1
+        due = sla.recomputed(entered_at, days, due_at, calendar)
+        if due is None:
+            continue
+        old_day, new_day = sla.due_date(due_at), sla.due_date(due.at)
+        key = "later" if new_day > old_day else "earlier" if new_day < old_day else "same_day"
+        counts[key] += 1
+        counts["now_final"] += not due.provisional
+    return counts
+
+
+def provisional_count() -> int:
+    """Open cases whose deadline rests on an estimated year."""
+    return _open(LoanCase.objects.filter(deadline_provisional=True)).count()
 
 
 def case_history(case):

@@ -6,18 +6,21 @@ and writes the borrower's notices, all in one database transaction. Dispatch of
 the notices is queued only after commit (transactional outbox).
 """
 
+import dataclasses
 from collections import Counter
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition
 
+from cases import calendar as business_calendar
 from cases import sla
 from cases.identity import normalize_id_number, normalize_phone
-from cases.models import CaseAccessLog, CaseNumberSequence, CaseTransition, LoanCase
+from cases.models import CaseAccessLog, CaseNumberSequence, CaseTransition, DeadlineChange, LoanCase
 from cases.selectors import user_can_access_case
-from cases.states import FOUR_EYES, REASON_REQUIRED, CaseState, Transition
+from cases.states import FINAL_STATES, FOUR_EYES, REASON_REQUIRED, CaseState, Transition
 from loanflow.bulk_insert import insert_many
 from notifications import services as notification_services
 
@@ -26,7 +29,8 @@ class TransitionRefused(Exception):
     """A transition that may not happen; nothing was written.
 
     `code` says which check refused it: not_found, wrong_state, permission,
-    four_eyes, reason_required, guard, conflict, calendar."""
+    four_eyes, reason_required, guard, conflict, sla_policy. The business
+    calendar never refuses: a year not yet announced is estimated."""
 
     def __init__(self, code, message):
         self.code = code
@@ -85,10 +89,7 @@ def case_create(*, at=None, **fields) -> LoanCase:
     with transaction.atomic():
         number = allocate_case_numbers(at.astimezone(sla.local_tz()).year)[0]
         case = _new_case(number=number, at=at, **fields)
-        try:
-            case.due_at = sla.due_at_for(CaseState.SUBMITTED, at)
-        except sla.DeadlineUnknown as exc:
-            _refuse("calendar", str(exc))
+        _set_deadline(case, CaseState.SUBMITTED, at)
         case.save()
     return case
 
@@ -139,17 +140,23 @@ def available_transitions(case, actor) -> list[str]:
     return names
 
 
-def _apply_transition(case, name, actor, reason, payload, at, policies=None) -> CaseTransition:
+def _set_deadline(case, state, at, policies=None, calendar=None):
+    """Store the deadline of the state the case enters at `at`."""
+    try:
+        due = sla.due_for(state, at, policies, calendar)
+    except sla.NoSlaPolicy as exc:
+        _refuse("sla_policy", str(exc))
+    case.due_at, case.deadline_provisional, case.sla_days = due.at, due.provisional, due.sla_days
+
+
+def _apply_transition(case, name, actor, reason, payload, at, policies=None, calendar=None) -> CaseTransition:
     """Check and apply a transition to an instance in memory; return the
     unsaved audit row. The callers below do the locking and the writes."""
     check_transition(case, name, actor, reason)
     source, left_due_at = case.status, case.due_at
     getattr(case, name)(actor=actor, reason=reason, payload=payload)
     case.entered_state_at = at
-    try:
-        case.due_at = sla.due_at_for(case.status, at, policies)
-    except sla.DeadlineUnknown as exc:
-        _refuse("calendar", str(exc))
+    _set_deadline(case, case.status, at, policies, calendar)
     return CaseTransition(
         case=case,
         transition=name,
@@ -160,6 +167,8 @@ def _apply_transition(case, name, actor, reason, payload, at, policies=None) -> 
         payload=payload,
         created_at=at,
         due_at=case.due_at,
+        deadline_provisional=case.deadline_provisional,
+        sla_days=case.sla_days,
         left_due_at=left_due_at,
     )
 
@@ -215,12 +224,13 @@ def cases_import_with_history(histories, *, batch_size=2000) -> int:
     reservation of its own would wait for the write lock once more per batch.
     A batch that fails leaves a gap in the numbers."""
     policies = sla.load_policies()
+    calendar = business_calendar.current()
     batches = _batches(histories, batch_size)
     batch = next(batches, None)
     numbers = _reserve_numbers(batch) if batch else None
     created = 0
     while batch:
-        cases, records, notices = _build_batch(batch, numbers, policies)
+        cases, records, notices = _build_batch(batch, numbers, policies, calendar)
         following = next(batches, None)
         with transaction.atomic():
             insert_many(cases)
@@ -253,18 +263,20 @@ def _reserve_numbers(batch):
     return {year: iter(allocate_case_numbers(year, counts[year])) for year in sorted(counts)}
 
 
-def _build_batch(batch, numbers, policies):
+def _build_batch(batch, numbers, policies, calendar):
     """The batch's unsaved cases, audit rows and rendered notices."""
     cases, records = [], []
     for case_fields, steps in batch:
         fields = dict(case_fields)
         at = fields.pop("at")
         case = _new_case(number=next(numbers[at.astimezone(sla.local_tz()).year]), at=at, **fields)
-        case.due_at = sla.due_at_for(CaseState.SUBMITTED, at, policies)
+        _set_deadline(case, CaseState.SUBMITTED, at, policies, calendar)
         for name, actor, reason, payload, step_at in steps:
             try:
                 records.append(
-                    _apply_transition(case, name, actor, (reason or "").strip(), dict(payload or {}), step_at, policies)
+                    _apply_transition(
+                        case, name, actor, (reason or "").strip(), dict(payload or {}), step_at, policies, calendar
+                    )
                 )
             except TransitionRefused:
                 break
@@ -302,6 +314,112 @@ case_disburse = _verb(Transition.DISBURSE)
 case_hold = _verb(Transition.HOLD)
 case_resume = _verb(Transition.RESUME)
 case_withdraw = _verb(Transition.WITHDRAW)
+
+
+# --- The business calendar and the deadlines that rest on it -----------------------
+
+
+@dataclasses.dataclass
+class Recomputed:
+    """What a recomputation of provisional deadlines did."""
+
+    checked: int = 0
+    later: int = 0  # the borrower was told the new date
+    earlier: int = 0
+    same_day: int = 0  # the date stands; it may no longer be provisional
+    now_final: int = 0  # of all the above, no longer provisional
+
+    @property
+    def moved(self) -> int:
+        return self.later + self.earlier + self.same_day
+
+
+def calendar_year_save(*, year, status, days, source="", actor, at=None) -> Recomputed:
+    """Store a year of the business calendar as head office entered it, then
+    recompute every open deadline that rested on an estimate. `actor` None is
+    the command line (manage.py load_calendar).
+
+    `days` come checked from cases.calendar.parse_rows. The year is written in
+    its own transaction first; the recomputation follows in batches, and the
+    hourly run of case_deadlines_recompute finishes it should it be cut short."""
+    if actor is not None and not actor.has_perm("cases.maintain_businessyear"):
+        raise PermissionDenied(_("Only head office may change the business calendar."))
+    at = at or timezone.now()
+    business_calendar.year_store(year=year, status=status, days=days, source=source, actor=actor, at=at)
+    reason = f"{year}: {source.strip()}" if source.strip() else str(year)
+    return case_deadlines_recompute(actor=actor, at=at, reason=reason)
+
+
+def case_deadlines_recompute(*, actor=None, at=None, reason="", batch_size=500) -> Recomputed:
+    """Recompute the provisional deadlines of open cases on the calendar as it
+    is now, from the time each case entered its state and the SLA it was
+    computed with. Each moved deadline gets a DeadlineChange audit row; a
+    borrower whose date moved later is told (one notice, through the outbox).
+
+    Idempotent: a deadline that comes out the same and still provisional is
+    left alone, so the hourly run costs a read of the provisional cases."""
+    at = at or timezone.now()
+    calendar = business_calendar.current()
+    result = Recomputed()
+    open_provisional = LoanCase.objects.filter(deadline_provisional=True).exclude(status__in=FINAL_STATES)
+    last_id = 0
+    while True:
+        rows = list(
+            open_provisional.filter(id__gt=last_id)
+            .order_by("id")
+            .values_list("id", "entered_state_at", "sla_days", "due_at")[:batch_size]
+        )
+        if not rows:
+            return result
+        last_id = rows[-1][0]
+        result.checked += len(rows)
+        stale = [
+            pk for pk, entered, days, due_at in rows if days is not None and sla.recomputed(entered, days, due_at, calendar)
+        ]
+        if stale:
+            _recompute_batch(stale, calendar, actor, at, reason, result)
+
+
+def _recompute_batch(ids, calendar, actor, at, reason, result):
+    with transaction.atomic():
+        # Locked and read again: a transition may have moved a case meanwhile.
+        cases = list(
+            LoanCase.objects.select_related("branch")
+            .select_for_update(of=("self",))
+            .filter(pk__in=ids, deadline_provisional=True)
+            .exclude(status__in=FINAL_STATES)
+            .order_by("id")
+        )
+        changes, later = [], []
+        for case in cases:
+            due = sla.recomputed(case.entered_state_at, case.sla_days, case.due_at, calendar)
+            if due is None:
+                continue
+            changes.append(
+                DeadlineChange(
+                    case=case, old_due_at=case.due_at, new_due_at=due.at, old_provisional=True,
+                    new_provisional=due.provisional, actor=actor, reason=reason[:300], created_at=at,
+                )
+            )
+            old_day, new_day = sla.due_date(case.due_at), sla.due_date(due.at)
+            if new_day > old_day:
+                result.later += 1
+                later.append((case, old_day))
+            elif new_day < old_day:
+                result.earlier += 1
+            else:
+                result.same_day += 1
+            result.now_final += not due.provisional
+            case.due_at, case.deadline_provisional, case.updated_at = due.at, due.provisional, timezone.now()
+        changed = [change.case for change in changes]
+        LoanCase.objects.bulk_update(changed, ["due_at", "deadline_provisional", "updated_at"])
+        DeadlineChange.objects.bulk_create(changes)
+        notification_services.notices_for_events(
+            cases=[case for case, _old_day in later],
+            key="deadline_moved",
+            at=at,
+            extra=[{"previous_date": old_day} for _case, old_day in later],
+        )
 
 
 def case_unmask(*, case, actor, what="borrower_id_number,borrower_phone,borrower_email"):

@@ -7,12 +7,25 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from cases import calendar as business_calendar
 from cases import reports
 from notifications.models import Channel, NotificationStatus
 
 TEMPLATE = "cases/_table.html"
 CHANNELS = dict(Channel.choices)
 NOTICE_STATUSES = dict(NotificationStatus.choices)
+
+
+def due_day(record):
+    """The day a case is due by, marked when it rests on an estimated calendar year."""
+    day = reports.sla.due_date(record.due_at).isoformat()
+    if record.deadline_provisional:
+        return format_html('{} <span class="badge provisional" title="{}">{}</span>', day, PROVISIONAL_HINT, PROVISIONAL)
+    return day
+
+
+PROVISIONAL = _("estimated")
+PROVISIONAL_HINT = _("That year's public holidays are not announced yet; the date is recomputed when they are.")
 
 
 def notice_badge(status):
@@ -44,9 +57,9 @@ class OverdueTable(tables.Table):
     branch = tables.Column(verbose_name=_("branch"), order_by=("branch__code", "due_at"))
     last_notice = tables.Column(verbose_name=_("last notice"), accessor="last_notice_status", orderable=False)
 
-    def render_due_at(self, value):
+    def render_due_at(self, record):
         # Due by the end of this day (due_at itself is the midnight after it).
-        return reports.sla.due_date(value).isoformat()
+        return due_day(record)
 
     class Meta:
         template_name = TEMPLATE
@@ -56,14 +69,15 @@ class OverdueTable(tables.Table):
 
     def __init__(self, *args, now=None, **kwargs):
         self.now = now
+        # One calendar for every row of the page.
+        self.calendar = business_calendar.current()
         super().__init__(*args, **kwargs)
 
     def render_status(self, record):
         return record.get_status_display()
 
     def render_days_overdue(self, record):
-        days = reports.days_overdue(record, self.now)
-        return "?" if days is None else days
+        return reports.days_overdue(record, self.now, self.calendar)
 
     def render_last_notice(self, record):
         return format_html(
@@ -89,6 +103,7 @@ class MyCasesTable(tables.Table):
     def __init__(self, *args, now, **kwargs):
         self.now = now
         self.end_of_today = reports.sla.end_of_day(reports.selectors.today_local(now))
+        self.calendar = business_calendar.current()
         super().__init__(*args, **kwargs)
 
     def urgency(self, record):
@@ -105,13 +120,10 @@ class MyCasesTable(tables.Table):
 
     def render_due_at(self, record):
         urgency = self.urgency(record)
-        day = reports.sla.due_date(record.due_at).isoformat()
+        day = due_day(record)
         if urgency == "overdue":
-            days = reports.days_overdue(record, self.now)
-            if days is None:
-                label = _("Overdue")
-            else:
-                label = ngettext("%(days)s business day overdue", "%(days)s business days overdue", days) % {"days": days}
+            days = reports.days_overdue(record, self.now, self.calendar)
+            label = ngettext("%(days)s business day overdue", "%(days)s business days overdue", days) % {"days": days}
             return format_html('<span class="badge bad">{}</span> {}', label, day)
         if urgency == "due-today":
             return format_html('<span class="badge warn">{}</span>', _("Due today"))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases import views, views_reports
+from cases import views, views_calendar, views_reports
 
 app_name = "cases"
 
@@ -19,4 +19,8 @@ urlpatterns = [
     path("supervisor/report/", views_reports.supervisor_report, name="report"),
     path("supervisor/report/<str:table>.<str:fmt>", views_reports.report_export, name="report_export"),
     path("supervisor/bulk/", views_reports.bulk_change, name="bulk"),
+    path("calendar/", views_calendar.calendar_years, name="calendar"),
+    path("calendar/go/", views_calendar.calendar_go, name="calendar_go"),
+    path("calendar/<int:year>/", views_calendar.calendar_year, name="calendar_year"),
+    path("calendar/<int:year>/edit/", views_calendar.calendar_edit, name="calendar_edit"),
 ]

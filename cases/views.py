@@ -113,6 +113,7 @@ def _detail(request, case, *, unmasked=False, failed=None, status=200):
         "can_unmask": request.user.has_perm("cases.unmask_loancase"),
         "unmasked": unmasked,
         "days_overdue": reports.days_overdue(case),
+        "provisional_year": reports.sla.due_date(case.due_at).year if case.deadline_provisional else None,
         "now": timezone.now(),
     }
     return render(request, "cases/detail.html", ctx, status=status)

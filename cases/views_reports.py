@@ -17,6 +17,7 @@ from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
 from cases import bulk, exports, reports, selectors
+from cases import calendar as business_calendar
 from cases.filters import BulkFilter, OverdueFilter
 from cases.forms import BulkForm, HandledForm, ReportForm
 from cases.models import Role
@@ -76,6 +77,7 @@ OVERDUE_COLUMNS = [
     ("stage", gettext_lazy("stage")),
     ("days_overdue", gettext_lazy("business days overdue")),
     ("due_by", gettext_lazy("due by")),
+    ("due_by_estimated", gettext_lazy("due date estimated")),
     ("officer", gettext_lazy("officer")),
     ("branch", gettext_lazy("branch")),
     ("last_notice", gettext_lazy("last notice")),
@@ -93,12 +95,14 @@ def overdue_export(request, fmt):
     if len(cases) > exports.MAX_ROWS:
         messages.error(request, exports.too_many_rows_message())
         return redirect(reverse("cases:overdue") + "?" + request.GET.urlencode())
+    calendar = business_calendar.current()
     rows = [
         {
             "number": case.number,
             "stage": case.get_status_display(),
-            "days_overdue": reports.days_overdue(case, now),
+            "days_overdue": reports.days_overdue(case, now, calendar),
             "due_by": selectors.sla.due_date(case.due_at),
+            "due_by_estimated": _("yes") if case.deadline_provisional else "",
             "officer": reports.staff_name(case.officer),
             "branch": case.branch.name,
             "last_notice": case.last_notice_at.astimezone(selectors.sla.local_tz()) if case.last_notice_at else None,

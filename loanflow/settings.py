@@ -83,6 +83,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "cases.context_processors.calendar_warning",
             ],
         },
     },
@@ -223,10 +224,8 @@ if os.environ.get("CACHE_URL"):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "loanflow"}}
 
-# Business calendar: the years whose State Council holiday schedule (with make-up
-# working days) has been announced and is in the `holidays` package we pin. A
-# deadline that falls in any other year is refused rather than guessed.
-BUSINESS_CALENDAR_YEARS = [int(y) for y in env_list("BUSINESS_CALENDAR_YEARS", "2025,2026")]
+# The business calendar (public holidays and make-up working days) is data in
+# the database, maintained by head office on the calendar page; see README.
 
 # Key the borrowers' status-page link tokens are derived with (see
 # borrowers/conf.py); production keeps it apart from SECRET_KEY.

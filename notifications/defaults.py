@@ -4,7 +4,8 @@ and used when an administrator has deactivated every row of an event.
 Each event has a headline and optional extra line per language; the channel
 layouts below wrap them. Variables (see notifications.rendering.context_for):
 case_number, borrower_name, stage, next_step, expected_date, reason,
-documents, branch_name, hotline, hotline_hours, status_url.
+documents, branch_name, hotline, hotline_hours, status_url, and for
+deadline_moved previous_date.
 Messages never contain the ID number.
 """
 
@@ -64,6 +65,12 @@ EVENTS = {
     "hold_reminder": {
         ZH: ("仍在暂缓中", "原因：{{ reason }}"),
         EN: ("is still on hold", "Reason: {{ reason }}"),
+    },
+    # The deadline moved later when the year's public holidays were announced.
+    "deadline_moved": {
+        ZH: ("的预计完成日期已调整", "{% if previous_date %}原预计{{ previous_date }}，因国家公布的节假日安排顺延。{% endif %}"),
+        EN: ("has a new expected date",
+             "{% if previous_date %}It was expected by {{ previous_date }}; the announced public holidays move it.{% endif %}"),
     },
 }
 

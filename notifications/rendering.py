@@ -5,6 +5,7 @@ plain values below, never the case object: no template can print the full ID
 number, and a last check masks it should it appear anyway.
 """
 
+import datetime
 import functools
 
 from django.template import Context, Engine
@@ -44,6 +45,7 @@ SAMPLE_CONTEXT = {
     "stage": "审批中",
     "next_step": "我们的审批团队正在审核您的申请。",
     "expected_date": "2026年3月9日",
+    "previous_date": "2026年3月6日",
     "reason": "所在城市房贷政策调整",
     "documents": "收入证明、银行流水",
     "branch_name": "朝阳支行",
@@ -53,14 +55,27 @@ SAMPLE_CONTEXT = {
 }
 
 
-def context_for(case, language, reason="", at=None):
-    """The values a template may use, in `language`. `case.branch` is read."""
+def expected_date(case) -> str:
+    """The day the stage is due by, in the active language; a deadline that
+    rests on a year whose holidays are not announced yet says so."""
+    if case.due_at is None:
+        return ""
+    day = sla.due_date(case.due_at)
+    text = date_format(day, "DATE_FORMAT")
+    if case.deadline_provisional:
+        text = _("%(date)s (provisional until the %(year)s public holidays are announced)") % {
+            "date": text, "year": day.year,
+        }
+    return str(text)
+
+
+def context_for(case, language, reason="", extra=None):
+    """The values a template may use, in `language`. `case.branch` is read.
+    `extra` adds event-specific values; dates among them are formatted."""
     with translation.override(language):
-        expected = ""
-        if case.due_at is not None:
-            expected = date_format(sla.due_date(case.due_at), "DATE_FORMAT")
+        expected = expected_date(case)
         documents = case.documents_outstanding or []
-        return {
+        values = {
             "case_number": case.number,
             "borrower_name": case.borrower_name,
             "stage": str(CaseState(case.status).label),
@@ -73,7 +88,11 @@ def context_for(case, language, reason="", at=None):
             "hotline": case.branch.hotline,
             "hotline_hours": case.branch.hotline_hours,
             "status_url": LINK_PLACEHOLDER,
+            "previous_date": "",
         }
+        for key, value in (extra or {}).items():
+            values[key] = date_format(value, "DATE_FORMAT") if isinstance(value, datetime.date) else value
+        return values
 
 
 @functools.lru_cache(maxsize=1024)

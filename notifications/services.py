@@ -5,6 +5,7 @@ CONTRACT (other apps call these; keep the signatures):
   notices_for_transitions(pairs) -> list[Notification]   (bulk: [(case, record), ...])
   notices_build(pairs) -> list[Notification]   (rendered, unsaved) and notices_write(notices): the same, in two steps
   notices_for_event(*, case, key, at=None, channels=None) -> list[Notification]
+  notices_for_events(*, cases, key, at=None, extra=None) -> list[Notification]   (one event, many cases)
   dispatch_suppressed(settle=None)  context manager: notices written inside are not queued
       (demo history; settle=notifications.demo.DemoOutcomes gives old notices realistic outcomes)
   notification_mark_read(*, notification, at=None) -> bool
@@ -24,7 +25,6 @@ in by final_bodies() in the worker, at send time.
 
 import contextlib
 import contextvars
-import datetime
 import functools
 import logging
 import re
@@ -95,6 +95,23 @@ def notices_for_event(*, case, key, at=None, channels=None):
     return notices_write(_build(case, key, at, templates, channels=channels))
 
 
+def notices_for_events(*, cases, key, at=None, extra=None):
+    """The notices of one system event for many cases, in one insert.
+
+    `extra` is a list, one dict per case, of values the templates may use
+    besides the usual ones (e.g. previous_date for deadline_moved)."""
+    cases = list(cases)
+    if not cases:
+        return []
+    at = at or timezone.now()
+    templates = _templates({key})
+    extra = extra or [None] * len(cases)
+    notices = []
+    for case, values in zip(cases, extra, strict=True):
+        notices += _build(case, key, at, templates, extra=values)
+    return notices_write(notices)
+
+
 @contextlib.contextmanager
 def dispatch_suppressed(settle=None):
     """Notices written inside are stored but not queued: backdated demo history.
@@ -141,7 +158,7 @@ def _recipient(case, channel):
     return ""  # status page and phone call: the case itself
 
 
-def _build(case, key, at, templates, record=None, reason="", channels=None):
+def _build(case, key, at, templates, record=None, reason="", channels=None, extra=None):
     context = None
     notices = []
     for (template_key, channel), template in templates.items():
@@ -151,7 +168,7 @@ def _build(case, key, at, templates, record=None, reason="", channels=None):
         if recipient is None:
             continue
         if context is None:
-            context = rendering.context_for(case, template.language, reason=reason)
+            context = rendering.context_for(case, template.language, reason=reason, extra=extra)
         subject, text, html = _render_safely(template, context, case)
         on_page = channel == Channel.STATUS_PAGE
         notices.append(
@@ -477,10 +494,7 @@ def _clear_attention_if_done(case_id):
 def task_create(*, case, kind, detail="", notification=None, callback_time="", assigned_to=None, at=None):
     """A task for the case's officer (or `assigned_to`), due the next business day."""
     at = at or timezone.now()
-    try:
-        due = sla.deadline(at, 1)
-    except sla.CalendarNotCovered:
-        due = at + datetime.timedelta(days=1)
+    due = sla.deadline(at, 1)
     return StaffTask.objects.create(
         case=case,
         kind=kind,

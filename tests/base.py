@@ -112,6 +112,15 @@ def case(branch_a, officer):
     return make_case(branch_a, officer)
 
 
+def log_in(page, live_server, username):
+    """Log in through the real login form (browser tests)."""
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(live_server.url + "/")
+
+
 def is_postgres():
     return connection.vendor == "postgresql"
 

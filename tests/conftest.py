@@ -31,6 +31,14 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture
+def chinese_page(browser):
+    """A desktop browser tab whose user reads Chinese."""
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
 def screenshot_dir():
     path = os.path.join(ARTIFACTS, "screenshots")
     os.makedirs(path, exist_ok=True)
@@ -48,9 +56,14 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    # Rate limits and cached report figures must not leak from one test to the next.
+    # Rate limits, cached report figures and the calendar snapshot must not
+    # leak from one test to the next.
     from django.core.cache import cache
 
+    from cases import calendar
+
     cache.clear()
+    calendar.forget()
     yield
     cache.clear()
+    calendar.forget()

@@ -49,7 +49,7 @@ def test_it_builds_a_realistic_demo_and_running_twice_does_no_harm(db):
         assert last.due_at == case.due_at
         assert case.entered_state_at == last.created_at
         if case.due_at:
-            assert case.due_at == sla.due_at_for(case.status, case.entered_state_at)
+            assert case.due_at == sla.due_for(case.status, case.entered_state_at).at
     four_eyes = CaseTransition.objects.filter(transition="approve").select_related("case")
     assert all(t.actor_id != t.case.signed_by_id for t in four_eyes)
 

@@ -8,6 +8,10 @@ from tests.base import BEIJING, make_case
 
 D = datetime.date
 
+# The calendar is read from the database, where a migration stored the
+# State Council's 2025 and 2026 schedules.
+pytestmark = pytest.mark.django_db
+
 
 def at(y, m, d, h=10):
     return datetime.datetime(y, m, d, h, 0, tzinfo=BEIJING)
@@ -55,11 +59,14 @@ def test_a_late_evening_start_counts_from_its_beijing_day():
     assert sla.due_date(sla.deadline(start, 1)) == D(2026, 2, 14)
 
 
-def test_it_refuses_a_year_the_calendar_does_not_cover():
-    with pytest.raises(sla.CalendarNotCovered) as info:
-        sla.deadline(at(2026, 12, 30), 5)
-    assert info.value.year == 2027
-    assert "2027" in str(info.value)
+def test_a_year_not_announced_is_estimated_not_refused():
+    # 2027's schedule is not entered: New Year's Day (Fri 1 Jan) comes from
+    # the lunar-calendar estimate, so 1 business day after 31 Dec is Mon 4 Jan.
+    due = sla.due_in(at(2026, 12, 31), 1)
+    assert sla.due_date(due.at) == D(2027, 1, 4)
+    assert due.provisional and due.sla_days == 1
+    # Entirely inside the announced 2026: exact, not provisional.
+    assert not sla.due_in(at(2026, 12, 28), 3).provisional
 
 
 def test_business_days_between_skips_holidays_and_counts_makeup_days():
@@ -67,15 +74,15 @@ def test_business_days_between_skips_holidays_and_counts_makeup_days():
     assert sla.business_days_between(D(2026, 3, 2), D(2026, 3, 2)) == 0
 
 
-def test_a_transition_whose_deadline_is_uncovered_is_refused_and_writes_nothing(branch_a, officer):
+def test_a_transition_whose_deadline_falls_in_an_unannounced_year_goes_ahead_provisionally(branch_a, officer):
     case = make_case(branch_a, officer, at=at(2026, 12, 24))
     # Signed on 31 Dec: its 1-day deadline falls in 2027, not yet announced.
-    with pytest.raises(TransitionRefused) as info:
-        case_sign(case=case, actor=officer, at=at(2026, 12, 31))
-    assert info.value.code == "calendar"
+    record = case_sign(case=case, actor=officer, at=at(2026, 12, 31))
     case.refresh_from_db()
-    assert case.status == "submitted"
-    assert case.transitions.count() == 0
+    assert case.status == "signed"
+    assert sla.due_date(case.due_at) == D(2027, 1, 4)
+    assert case.deadline_provisional and case.sla_days == 1
+    assert record.deadline_provisional and record.due_at == case.due_at and record.sla_days == 1
 
 
 def test_the_sla_policy_is_data(branch_a, officer):
@@ -87,16 +94,6 @@ def test_the_sla_policy_is_data(branch_a, officer):
     assert sla.due_date(case.due_at) == D(2026, 3, 5)
 
 
-def test_the_system_check_refuses_a_year_without_an_announced_schedule(settings):
-    from cases.checks import check_business_calendar
-
-    settings.BUSINESS_CALENDAR_YEARS = [2025, 2026, 2031]
-    ids = [message.id for message in check_business_calendar(None)]
-    assert "cases.E001" in ids
-    settings.BUSINESS_CALENDAR_YEARS = [2025, 2026]
-    assert "cases.E001" not in [message.id for message in check_business_calendar(None)]
-
-
 def test_a_state_without_an_sla_policy_is_refused_not_left_without_a_clock(branch_a, officer):
     from cases.models import SlaPolicy
 
@@ -104,6 +101,6 @@ def test_a_state_without_an_sla_policy_is_refused_not_left_without_a_clock(branc
     SlaPolicy.objects.filter(state="signed").delete()
     with pytest.raises(TransitionRefused) as info:
         case_sign(case=case, actor=officer, at=at(2026, 3, 2))
-    assert info.value.code == "calendar"
+    assert info.value.code == "sla_policy"
     case.refresh_from_db()
     assert case.status == "submitted" and case.transitions.count() == 0

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from cases import services
-from tests.base import PASSWORD, make_case
+from tests.base import log_in, make_case
 from tests.dashboards.helpers import make_notice, make_task
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -41,23 +41,8 @@ def scene(branch_a, officer, officer2, supervisor):
     return cases
 
 
-def log_in(page, live_server, username):
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(live_server.url + "/")
-
-
 def shot(page, screenshot_dir, name):
     page.screenshot(path=os.path.join(screenshot_dir, f"dashboard-{name}.png"), full_page=True)
-
-
-@pytest.fixture
-def chinese_page(browser):
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
-    yield context.new_page()
-    context.close()
 
 
 def test_it_finds_an_overdue_case_and_holds_it_with_a_reason(chinese_page, live_server, scene, screenshot_dir):

@@ -70,7 +70,10 @@ def test_it_filters_by_days_overdue_officer_stage_and_undelivered_notice(client,
 def test_it_explains_bad_filter_values(client, officer):
     client.force_login(officer)
     page = get(client, min_days="abc").content.decode()
-    assert "Enter a number" in page
+    assert "Enter a whole number" in page
+    # A fraction is refused the same way, not truncated or a 500.
+    response = get(client, min_days="2.5")
+    assert response.status_code == 200 and "Enter a whole number" in response.content.decode()
 
 
 def test_it_sorts_by_days_overdue_both_ways(client, branch_a, officer):

@@ -156,7 +156,7 @@ def deploy_warnings():
     return {problem.id for problem in run_checks(include_deployment_checks=True)}
 
 
-def test_it_warns_at_deploy_when_email_or_sms_would_be_written_to_the_logs(settings):
+def test_it_warns_at_deploy_when_email_or_sms_would_be_written_to_the_logs(settings, db):
     settings.DEBUG = False
     settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
     settings.NOTIFICATIONS_SMS_BACKEND = "notifications.channels.sms.ConsoleSmsBackend"
@@ -167,7 +167,7 @@ def test_it_warns_at_deploy_when_email_or_sms_would_be_written_to_the_logs(setti
     assert {"notifications.W004", "notifications.W005"} <= deploy_warnings()
 
 
-def test_it_does_not_warn_with_real_backends_or_in_development(settings):
+def test_it_does_not_warn_with_real_backends_or_in_development(settings, db):
     settings.DEBUG = False
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.NOTIFICATIONS_SMS_BACKEND = "notifications.channels.sms.HttpSmsBackend"
@@ -180,7 +180,7 @@ def test_it_does_not_warn_with_real_backends_or_in_development(settings):
     assert not {"notifications.W004", "notifications.W005"} & deploy_warnings()
 
 
-def test_it_checks_the_backends_only_when_asked_for_deploy_checks(settings):
+def test_it_checks_the_backends_only_when_asked_for_deploy_checks(settings, db):
     settings.DEBUG = False
     settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
     assert "notifications.W004" not in {problem.id for problem in run_checks()}

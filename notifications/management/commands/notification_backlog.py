@@ -1,5 +1,8 @@
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
+from cases import calendar
+from cases.selectors import provisional_count
 from notifications.selectors import queue_backlog
 
 
@@ -14,9 +17,24 @@ class Command(BaseCommand):
             self.stdout.write(f"{status:10} {channel:12} {count:8d}")
         self.stdout.write(f"oldest due: {backlog['oldest_due'] or '-'}")
         self.stdout.write(f"stale claims (dead workers): {backlog['stale_claims']}")
+        self.stdout.write(calendar_status())
         try:
             from django_q.brokers import get_broker
 
             self.stdout.write(f"django-q2 broker queue size: {get_broker().queue_size()}")
         except Exception as exc:  # the broker may be down; the outbox above is what counts
             self.stdout.write(f"django-q2 broker not reachable: {exc}")
+
+
+def calendar_status() -> str:
+    """One line on the business calendar: notices promise dates computed on it."""
+    today = timezone.localdate()
+    snapshot = calendar.load()
+    years = ", ".join(
+        f"{year} {'announced' if snapshot.is_announced(year) else 'estimated'}" for year in (today.year, today.year + 1)
+    )
+    line = f"business calendar: {years}; open cases with an estimated deadline: {provisional_count()}"
+    following = calendar.next_year_unannounced(today, snapshot)
+    if following is not None:
+        line += f" -- enter the {following} holiday schedule at /calendar/ or with manage.py load_calendar"
+    return line
