@@ -71,7 +71,7 @@ def _batch(ids, name, actor, reason, at, policies, result):
         try:
             record = _apply_transition(case, name, actor, reason, {}, at, policies)
         except TransitionRefused as refused:
-            if refused.code == "calendar":
+            if refused.code == "sla_policy":
                 raise  # no deadline can be computed: refuse the whole batch
             result.skipped += 1
             continue
@@ -82,8 +82,11 @@ def _batch(ids, name, actor, reason, at, policies, result):
     result.skipped += len(ids) - len(locked)
     if not changed:
         return
+    # Every field _apply_transition may set, the deadline's with it.
     LoanCase.objects.bulk_update(
-        changed, ["status", "held_from", "hold_reason", "entered_state_at", "due_at", "updated_at"]
+        changed,
+        ["status", "held_from", "hold_reason", "entered_state_at", "due_at", "deadline_provisional", "sla_days",
+         "updated_at"],
     )
     CaseTransition.objects.bulk_create(records)
     notices = notification_services.notices_for_transitions(list(zip(changed, records)))

@@ -35,9 +35,10 @@ from cases.models import BusinessDay, BusinessYear
 
 CACHE_SECONDS = 60
 # The years whose State Council schedule the pinned `holidays` package holds
-# and that we checked against the notices; a data migration stores them as
-# announced. Every later year is entered by the bank.
-SEED_YEARS = (2025, 2026)
+# (make-up days included; `chinesecalendar` agrees for all of them); a data
+# migration stores them as announced, so imported histories are exact too.
+# Every later year is entered by the bank.
+SEED_YEARS = tuple(range(2010, 2027))
 MAKEUP_DAY_NAME = "调休上班"
 HOLIDAY = BusinessDay.Kind.HOLIDAY
 WORKDAY = BusinessDay.Kind.WORKDAY
@@ -147,14 +148,15 @@ def load() -> BusinessCalendar:
     return BusinessCalendar(stored)
 
 
-def next_year_unannounced(today: datetime.date, calendar=None):
-    """The coming year if its schedule should be in by now (from 1 November)
-    and is not: head office is warned. None otherwise."""
-    if today < datetime.date(today.year, 11, 1):
-        return None
+def unannounced_year(today: datetime.date, calendar=None):
+    """The year head office should enter now and has not: this year while it
+    is only estimated, from 1 November also the coming one. None if all is in."""
     calendar = calendar or current()
-    following = today.year + 1
-    return None if calendar.is_announced(following) else following
+    if not calendar.is_announced(today.year):
+        return today.year
+    if today >= datetime.date(today.year, 11, 1) and not calendar.is_announced(today.year + 1):
+        return today.year + 1
+    return None
 
 
 # --- Entering a year -------------------------------------------------------------
@@ -183,6 +185,8 @@ _FULL_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})
 _MONTH_DAY = re.compile(r"^(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 _DAY_ONLY = re.compile(r"^(\d{1,2})\s*日$")
 _RANGE = re.compile(r"\s*(?:~|～|至|到|—|–)\s*")
+# "10月1日-7日": a hyphen is a range only between dates written in Chinese.
+_CHINESE_HYPHEN_RANGE = re.compile(r"(?<=日)\s*-\s*(?=\d)")
 _HEADER_WORDS = {"date", "日期"}
 
 
@@ -191,7 +195,7 @@ def split_table(text: str) -> list[tuple[int, list[str]]]:
     spreadsheet), comma-separated, or columns separated by spaces."""
     rows = []
     for number, line in enumerate(text.splitlines(), start=1):
-        line = line.strip()
+        line = line.strip().lstrip("\ufeff").strip()
         if not line or line.startswith("#"):
             continue
         if "\t" in line:
@@ -199,16 +203,26 @@ def split_table(text: str) -> list[tuple[int, list[str]]]:
         elif "," in line or "，" in line:
             cells = re.split(r"[,，]", line)
         else:
-            cells = line.split(None, 2)
-        rows.append((number, [cell.strip() for cell in cells]))
+            # "10月1日 至 7日 休 国庆节": the range is one column.
+            cells = _RANGE.sub(lambda match: match.group(0).strip(), line).split(None, 2)
+        rows.append((number, _trimmed(cells)))
     return rows
+
+
+def _trimmed(cells):
+    """Cells without surrounding blanks, and without the empty ones a
+    spreadsheet leaves at the end of a row."""
+    cells = [cell.strip().lstrip("\ufeff") for cell in cells]
+    while cells and not cells[-1]:
+        cells.pop()
+    return cells
 
 
 def read_csv(data: bytes) -> list[tuple[int, list[str]]]:
     """Rows of a CSV file (UTF-8, with or without Excel's byte-order mark)."""
     text = data.decode("utf-8-sig")
     return [
-        (number, [cell.strip() for cell in row])
+        (number, _trimmed(row))
         for number, row in enumerate(csv.reader(io.StringIO(text)), start=1)
         if any(cell.strip() for cell in row)
     ]
@@ -233,12 +247,16 @@ def _parse_date(text, year, month=None):
 
 
 def _parse_dates(text, year):
-    """The dates of a cell: one date, or a range "10月1日至7日" / "2027-10-01~2027-10-07"."""
-    parts = _RANGE.split(text, maxsplit=1)
+    """The dates of a cell: one date, or a range "10月1日至7日" / "10月1日-7日" /
+    "2027-10-01~2027-10-07". A range past 31 December ends in the next year
+    (and its days there are refused as outside the year)."""
+    parts = _RANGE.split(_CHINESE_HYPHEN_RANGE.sub("~", text), maxsplit=1)
     first = _parse_date(parts[0], year)
     if first is None or len(parts) == 1:
         return [first] if first else None
     last = _parse_date(parts[1], first.year, month=first.month)
+    if last is not None and last < first and last.month < first.month:
+        last = last.replace(year=last.year + 1)
     if last is None or last < first or (last - first).days > 31:
         return None
     return [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]
@@ -321,14 +339,32 @@ def changes(old: Year, days) -> list[DayChange]:
     ]
 
 
+def change_window(old: Year, days, announced: bool):
+    """(first, last) day whose business-day status or certainty the edit
+    changes, or None: the deadlines that count a day in it are recomputed."""
+    if announced != old.announced:
+        return datetime.date(old.year, 1, 1), datetime.date(old.year, 12, 31)
+    changed = [change.day for change in changes(old, days)]
+    return (min(changed), max(changed)) if changed else None
+
+
 def year_store(*, year: int, status: str, days, source="", actor=None, at=None) -> BusinessYear:
-    """Replace a year's stored days, in the caller's transaction. `days` come
-    from parse_rows, so they are already checked."""
+    """Replace a year's stored days, in the caller's transaction, and note
+    which days changed: their deadlines wait to be recomputed (pending until
+    year_mark_recomputed). `days` come from parse_rows, already checked."""
     at = at or timezone.now()
     with transaction.atomic():
-        row, _ = BusinessYear.objects.update_or_create(
-            year=year, defaults={"status": status, "source": source.strip(), "updated_at": at, "updated_by": actor}
-        )
+        old = load().year(year)
+        window = change_window(old, days, status == BusinessYear.Status.ANNOUNCED)
+        row = BusinessYear.objects.select_for_update().filter(year=year).first() or BusinessYear(year=year)
+        row.status, row.source, row.updated_at, row.updated_by = status, source.strip(), at, actor
+        if window is not None:
+            # A recomputation still pending covers its days too.
+            if row.recompute_requested_at is not None:
+                window = (min(window[0], row.recompute_from), max(window[1], row.recompute_to))
+            row.recompute_from, row.recompute_to = window
+            row.recompute_requested_at = at
+        row.save()
         BusinessDay.objects.filter(year=row).delete()
         BusinessDay.objects.bulk_create([BusinessDay(year=row, day=d.day, kind=d.kind, name=d.name) for d in days])
         transaction.on_commit(forget)
@@ -336,12 +372,29 @@ def year_store(*, year: int, status: str, days, source="", actor=None, at=None) 
     return row
 
 
+def pending_recomputations():
+    """Stored years whose changed days still wait for their deadlines to be recomputed."""
+    return list(BusinessYear.objects.filter(recompute_requested_at__isnull=False).order_by("year"))
+
+
+def year_mark_recomputed(row, *, result: dict, at) -> bool:
+    """The recomputation of `row`'s pending days is done, unless the year was
+    edited again meanwhile (then it stays pending, with the wider window)."""
+    return bool(
+        BusinessYear.objects.filter(year=row.year, recompute_requested_at=row.recompute_requested_at).update(
+            recompute_from=None, recompute_to=None, recompute_requested_at=None, recomputed_at=at,
+            recompute_result=result,
+        )
+    )
+
+
 def seed_years(year_model, day_model, years=SEED_YEARS):
     """Store the trusted years from the `holidays` package where missing (the
     data migration, and again after a test database is flushed). Never
     overwrites what the bank entered."""
+    stored = set(year_model.objects.filter(year__in=years).values_list("year", flat=True))
     for year in years:
-        if year_model.objects.filter(year=year).exists():
+        if year in stored:
             continue
         estimate = package_estimate(year)
         row = year_model.objects.create(

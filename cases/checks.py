@@ -30,8 +30,8 @@ def check_business_calendar(app_configs, **kwargs):
                 id="cases.W001",
             )
         )
-    following = calendar.next_year_unannounced(today, snapshot)
-    if following is not None:
+    following = calendar.unannounced_year(today, snapshot)
+    if following is not None and following != today.year:
         messages.append(
             checks.Warning(
                 f"The holiday schedule of {following} has not been entered: deadlines that reach into "

@@ -6,8 +6,8 @@ from cases import calendar
 
 
 def calendar_warning(request):
-    """Head office keeps the calendar: a link in the navigation, and from
-    1 November a banner until next year's holiday schedule is entered. The
+    """Head office keeps the calendar: a link in the navigation, and a banner
+    while this year, or from 1 November the next, is not entered. The
     calendar snapshot is cached, and nobody else costs a query."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not user.is_head_office:
@@ -16,5 +16,5 @@ def calendar_warning(request):
         return {}
     return {
         "can_maintain_calendar": True,
-        "calendar_unannounced": calendar.next_year_unannounced(timezone.localdate()),
+        "calendar_unannounced": calendar.unannounced_year(timezone.localdate()),
     }

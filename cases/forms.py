@@ -163,6 +163,8 @@ class CalendarYearForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("status") == BusinessYear.Status.ANNOUNCED and data.get("days") == []:
-            self.add_error("days", _("An announced year has public holidays: enter the notice's dates."))
+        # An empty table would make every weekday of the year a business day,
+        # Spring Festival included: never what anyone means.
+        if data.get("days") == []:
+            self.add_error("days", _("A year has public holidays: enter the notice's dates."))
         return data

@@ -439,6 +439,13 @@ class BusinessYear(models.Model):
     updated_by = models.ForeignKey(
         User, verbose_name=_("updated by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The days an edit changed, whose deadlines still wait to be recomputed
+    # (a django-q2 task does it after the save; the hourly job if that was lost).
+    recompute_from = models.DateField(_("recompute from"), null=True, blank=True)
+    recompute_to = models.DateField(_("recompute to"), null=True, blank=True)
+    recompute_requested_at = models.DateTimeField(_("recomputation requested at"), null=True, blank=True)
+    recomputed_at = models.DateTimeField(_("recomputed at"), null=True, blank=True)
+    recompute_result = models.JSONField(_("recomputation result"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("business calendar year")

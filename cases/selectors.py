@@ -80,25 +80,35 @@ def business_days_overdue(case, now=None, calendar=None) -> int:
     return sla.business_days_between(sla.due_date(case.due_at), sla.local_day(now), calendar)
 
 
-def provisional_deadlines_preview(calendar) -> dict:
-    """What recomputing the open provisional deadlines on `calendar` (a year
-    as it would be entered) would do: counts of later, earlier, same_day and
-    now_final. Reads only."""
-    counts = {"checked": 0, "later": 0, "earlier": 0, "same_day": 0, "now_final": 0}
-    rows = (
-        _open(LoanCase.objects.filter(deadline_provisional=True, sla_days__isnull=False))
-        .values_list("entered_state_at", "sla_days", "due_at")
-        .iterator(chunk_size=2000)
+def deadline_candidates(window, provisional_only=True):
+    """Open cases whose deadline a calendar edit may move: every estimated
+    one, and those that count a day of `window` (first, last), i.e. entered
+    their state before its last day and are due on or after its first."""
+    cases = _open(LoanCase.objects.filter(sla_days__isnull=False, due_at__isnull=False))
+    if window is None:
+        return cases.filter(deadline_provisional=True) if provisional_only else cases
+    first, last = window
+    counts_a_day = Q(
+        entered_state_at__lt=datetime.datetime.combine(last, datetime.time(), tzinfo=sla.local_tz()),
+        due_at__gt=datetime.datetime.combine(first, datetime.time(), tzinfo=sla.local_tz()),
     )
-    for entered_at, days, due_at in rows:
+    return cases.filter(Q(deadline_provisional=True) | counts_a_day)
+
+
+def deadlines_preview(calendar, window) -> dict:
+    """What recomputing on `calendar` (a year as it would be entered) would
+    do: counts of checked, later, earlier, same_day and now_final. Reads only."""
+    counts = {"checked": 0, "later": 0, "earlier": 0, "same_day": 0, "now_final": 0}
+    rows = deadline_candidates(window).values_list("entered_state_at", "sla_days", "due_at", "deadline_provisional")
+    for entered_at, days, due_at, provisional in rows.iterator(chunk_size=2000):
         counts["checked"] += 1
-        due = sla.recomputed(entered_at, days, due_at, calendar)
+        due = sla.recomputed(entered_at, days, due_at, provisional, calendar)
         if due is None:
             continue
         old_day, new_day = sla.due_date(due_at), sla.due_date(due.at)
         key = "later" if new_day > old_day else "earlier" if new_day < old_day else "same_day"
         counts[key] += 1
-        counts["now_final"] += not due.provisional
+        counts["now_final"] += provisional and not due.provisional
     return counts
 
 

@@ -14,13 +14,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition
+from django_q.tasks import async_task
 
 from cases import calendar as business_calendar
-from cases import sla
+from cases import selectors, sla
 from cases.identity import normalize_id_number, normalize_phone
 from cases.models import CaseAccessLog, CaseNumberSequence, CaseTransition, DeadlineChange, LoanCase
-from cases.selectors import user_can_access_case
-from cases.states import FINAL_STATES, FOUR_EYES, REASON_REQUIRED, CaseState, Transition
+from cases.states import FOUR_EYES, REASON_REQUIRED, CaseState, Transition
 from loanflow.bulk_insert import insert_many
 from notifications import services as notification_services
 
@@ -99,7 +99,7 @@ def check_transition(case, name, actor, reason=""):
 
     Used by the service under the row lock and by views to decide which
     buttons to show; it reads the instance only."""
-    if not user_can_access_case(actor, case):
+    if not selectors.user_can_access_case(actor, case):
         _refuse("not_found", _("No such case."))
     method = getattr(case, name)
     meta = method._django_fsm
@@ -321,61 +321,84 @@ case_withdraw = _verb(Transition.WITHDRAW)
 
 @dataclasses.dataclass
 class Recomputed:
-    """What a recomputation of provisional deadlines did."""
+    """What a recomputation of deadlines did."""
 
     checked: int = 0
     later: int = 0  # the borrower was told the new date
     earlier: int = 0
-    same_day: int = 0  # the date stands; it may no longer be provisional
-    now_final: int = 0  # of all the above, no longer provisional
+    same_day: int = 0  # the date stands; it became, or stopped being, an estimate
+    now_final: int = 0  # of all the above, no longer estimated
 
     @property
     def moved(self) -> int:
         return self.later + self.earlier + self.same_day
 
+    def add(self, other):
+        for field in dataclasses.fields(self):
+            setattr(self, field.name, getattr(self, field.name) + getattr(other, field.name))
 
-def calendar_year_save(*, year, status, days, source="", actor, at=None) -> Recomputed:
-    """Store a year of the business calendar as head office entered it, then
-    recompute every open deadline that rested on an estimate. `actor` None is
-    the command line (manage.py load_calendar).
 
-    `days` come checked from cases.calendar.parse_rows. The year is written in
-    its own transaction first; the recomputation follows in batches, and the
-    hourly run of case_deadlines_recompute finishes it should it be cut short."""
+def calendar_year_save(*, year, status, days, source="", actor, at=None, queue=True):
+    """Store a year of the business calendar as head office entered it.
+
+    The deadlines that count a changed day (and every estimated one) are then
+    recomputed by a django-q2 task after commit (`queue`), or by the caller
+    (manage.py load_calendar runs calendar_recompute_pending itself); should
+    the task be lost, the hourly job finds the year still pending. `actor`
+    None is the command line. `days` come checked from calendar.parse_rows."""
     if actor is not None and not actor.has_perm("cases.maintain_businessyear"):
         raise PermissionDenied(_("Only head office may change the business calendar."))
+    row = business_calendar.year_store(year=year, status=status, days=days, source=source, actor=actor, at=at)
+    if queue:
+        transaction.on_commit(lambda: async_task(RECOMPUTE_TASK), robust=True)
+    return row
+
+
+RECOMPUTE_TASK = "cases.tasks.recompute_deadlines"
+
+
+def calendar_recompute_pending(*, at=None) -> Recomputed:
+    """Recompute the deadlines every pending calendar edit touches, then the
+    estimated ones (a process may have computed one on a stale snapshot).
+    What the queued task and the hourly job run; idempotent."""
     at = at or timezone.now()
-    business_calendar.year_store(year=year, status=status, days=days, source=source, actor=actor, at=at)
-    reason = f"{year}: {source.strip()}" if source.strip() else str(year)
-    return case_deadlines_recompute(actor=actor, at=at, reason=reason)
+    total = Recomputed()
+    for row in business_calendar.pending_recomputations():
+        reason = f"{row.year}: {row.source}" if row.source else str(row.year)
+        result = case_deadlines_recompute(
+            window=(row.recompute_from, row.recompute_to), actor=row.updated_by, reason=reason, at=at
+        )
+        business_calendar.year_mark_recomputed(row, result=dataclasses.asdict(result), at=timezone.now())
+        total.add(result)
+    total.add(case_deadlines_recompute(at=at))
+    return total
 
 
-def case_deadlines_recompute(*, actor=None, at=None, reason="", batch_size=500) -> Recomputed:
-    """Recompute the provisional deadlines of open cases on the calendar as it
-    is now, from the time each case entered its state and the SLA it was
-    computed with. Each moved deadline gets a DeadlineChange audit row; a
-    borrower whose date moved later is told (one notice, through the outbox).
+def case_deadlines_recompute(*, window=None, actor=None, at=None, reason="", batch_size=500) -> Recomputed:
+    """Recompute open deadlines on the calendar as it is stored now, from the
+    time each case entered its state and the SLA it was computed with: every
+    estimated one, and those that count a day of `window` (first, last).
 
-    Idempotent: a deadline that comes out the same and still provisional is
-    left alone, so the hourly run costs a read of the provisional cases."""
+    Each moved deadline gets a DeadlineChange audit row; a borrower whose
+    date moved later is told (one notice, through the outbox). Idempotent:
+    a deadline that comes out the same is left alone."""
     at = at or timezone.now()
-    calendar = business_calendar.current()
+    # Read, not the cached snapshot: this is what the edit is about.
+    calendar = business_calendar.load()
     result = Recomputed()
-    open_provisional = LoanCase.objects.filter(deadline_provisional=True).exclude(status__in=FINAL_STATES)
+    candidates = selectors.deadline_candidates(window)
     last_id = 0
     while True:
         rows = list(
-            open_provisional.filter(id__gt=last_id)
+            candidates.filter(id__gt=last_id)
             .order_by("id")
-            .values_list("id", "entered_state_at", "sla_days", "due_at")[:batch_size]
+            .values_list("id", "entered_state_at", "sla_days", "due_at", "deadline_provisional")[:batch_size]
         )
         if not rows:
             return result
         last_id = rows[-1][0]
         result.checked += len(rows)
-        stale = [
-            pk for pk, entered, days, due_at in rows if days is not None and sla.recomputed(entered, days, due_at, calendar)
-        ]
+        stale = [row[0] for row in rows if sla.recomputed(*row[1:], calendar)]
         if stale:
             _recompute_batch(stale, calendar, actor, at, reason, result)
 
@@ -384,20 +407,20 @@ def _recompute_batch(ids, calendar, actor, at, reason, result):
     with transaction.atomic():
         # Locked and read again: a transition may have moved a case meanwhile.
         cases = list(
-            LoanCase.objects.select_related("branch")
+            selectors.deadline_candidates(None, provisional_only=False)
+            .select_related("branch")
             .select_for_update(of=("self",))
-            .filter(pk__in=ids, deadline_provisional=True)
-            .exclude(status__in=FINAL_STATES)
+            .filter(pk__in=ids)
             .order_by("id")
         )
         changes, later = [], []
         for case in cases:
-            due = sla.recomputed(case.entered_state_at, case.sla_days, case.due_at, calendar)
+            due = sla.recomputed(case.entered_state_at, case.sla_days, case.due_at, case.deadline_provisional, calendar)
             if due is None:
                 continue
             changes.append(
                 DeadlineChange(
-                    case=case, old_due_at=case.due_at, new_due_at=due.at, old_provisional=True,
+                    case=case, old_due_at=case.due_at, new_due_at=due.at, old_provisional=case.deadline_provisional,
                     new_provisional=due.provisional, actor=actor, reason=reason[:300], created_at=at,
                 )
             )
@@ -409,7 +432,7 @@ def _recompute_batch(ids, calendar, actor, at, reason, result):
                 result.earlier += 1
             else:
                 result.same_day += 1
-            result.now_final += not due.provisional
+            result.now_final += case.deadline_provisional and not due.provisional
             case.due_at, case.deadline_provisional, case.updated_at = due.at, due.provisional, timezone.now()
         changed = [change.case for change in changes]
         LoanCase.objects.bulk_update(changed, ["due_at", "deadline_provisional", "updated_at"])
@@ -427,7 +450,7 @@ def case_unmask(*, case, actor, what="borrower_id_number,borrower_phone,borrower
 
     The caller shows the data only after this returns; without the permission
     nothing is written and TransitionRefused("permission") is raised."""
-    if not user_can_access_case(actor, case):
+    if not selectors.user_can_access_case(actor, case):
         _refuse("not_found", _("No such case."))
     if not actor.has_perm("cases.unmask_loancase"):
         _refuse("permission", _("You do not have permission to see unmasked personal data."))
@@ -440,7 +463,7 @@ def case_resend_status_link(*, case, actor, at=None):
     from borrowers.services import link_issue
     from notifications.models import Channel
 
-    if not user_can_access_case(actor, case):
+    if not selectors.user_can_access_case(actor, case):
         _refuse("not_found", _("No such case."))
     with transaction.atomic():
         notices = notification_services.notices_for_event(

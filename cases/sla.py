@@ -136,11 +136,12 @@ def load_policies() -> dict:
     return {p.state: p.business_days for p in SlaPolicy.objects.all()}
 
 
-def recomputed(entered_at, business_days, due_at, calendar=None):
-    """A provisional deadline computed again on `calendar`: the new Due if
-    it differs (another day, or no longer provisional), else None."""
+def recomputed(entered_at, business_days, due_at, provisional, calendar=None):
+    """A stored deadline computed again on `calendar`: the new Due if it
+    differs (another day, or provisional where it was not or the reverse),
+    else None."""
     due = due_in(entered_at, business_days, calendar)
-    return None if (due.at == due_at and due.provisional) else due
+    return None if (due.at == due_at and due.provisional == provisional) else due
 
 
 def due_for(state: str, entered_at: datetime.datetime, policies: dict | None = None, calendar=None) -> Due:

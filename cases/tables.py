@@ -126,7 +126,7 @@ class MyCasesTable(tables.Table):
             label = ngettext("%(days)s business day overdue", "%(days)s business days overdue", days) % {"days": days}
             return format_html('<span class="badge bad">{}</span> {}', label, day)
         if urgency == "due-today":
-            return format_html('<span class="badge warn">{}</span>', _("Due today"))
+            return format_html('<span class="badge warn">{}</span> {}', _("Due today"), day)
         return day
 
 

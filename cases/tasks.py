@@ -3,6 +3,7 @@
 from cases import services
 
 
-def recompute_provisional_deadlines():
-    result = services.case_deadlines_recompute()
+def recompute_deadlines():
+    """After a calendar edit (queued on commit), and hourly as a safety net."""
+    result = services.calendar_recompute_pending()
     return f"checked {result.checked}, later {result.later}, earlier {result.earlier}, same day {result.same_day}"

@@ -50,7 +50,7 @@ def calendar_years(request):
         rows.append(row)
     ctx = {
         "rows": rows,
-        "unannounced": calendar.next_year_unannounced(today, snapshot),
+        "unannounced": calendar.unannounced_year(today, snapshot),
         "provisional": selectors.provisional_count(),
         "can_maintain": request.user.has_perm("cases.maintain_businessyear"),
         "suggested_year": today.year + 1,
@@ -92,8 +92,9 @@ def calendar_edit(request, year):
     snapshot = calendar.load()
     current = snapshot.year(year)
     if request.method != "POST":
+        stored = BusinessYear.objects.filter(year=year).values_list("status", flat=True).first()
         initial = {
-            "status": BusinessYear.Status.ANNOUNCED,
+            "status": stored or BusinessYear.Status.ANNOUNCED,
             "source": current.source if current.stored else "",
             "days": calendar.as_table(current.days()),
         }
@@ -107,34 +108,32 @@ def calendar_edit(request, year):
     data = form.cleaned_data
     if request.POST.get("confirm") == "back":
         return render(request, "cases/calendar_edit.html", {"form": form, "year": year, "current": current})
+    announced = data["status"] == BusinessYear.Status.ANNOUNCED
     if request.POST.get("confirm") != "yes":
         entered = calendar.Year(
             year=year,
-            announced=data["status"] == BusinessYear.Status.ANNOUNCED,
+            announced=announced,
             holidays={d.day: d.name for d in data["days"] if d.kind == calendar.HOLIDAY},
             workdays={d.day: d.name for d in data["days"] if d.kind == calendar.WORKDAY},
             stored=True,
         )
+        window = calendar.change_window(current, data["days"], announced)
         ctx = {
             "form": form,
             "year": year,
             "current": current,
             "confirming": True,
             "changes": calendar.changes(current, data["days"]),
-            "impact": selectors.provisional_deadlines_preview(snapshot.with_year(entered)),
+            "impact": selectors.deadlines_preview(snapshot.with_year(entered), window),
             "entered": entered,
         }
         return render(request, "cases/calendar_edit.html", ctx)
-    result = services.calendar_year_save(
+    services.calendar_year_save(
         year=year, status=data["status"], days=data["days"], source=data["source"], actor=request.user
     )
     messages.success(
         request,
-        _("%(year)s saved (%(status)s). Deadlines recomputed: %(later)s later (the borrowers are being told), "
-          "%(earlier)s earlier, %(same)s on the same day; %(final)s no longer provisional.")
-        % {
-            "year": year, "status": BusinessYear.Status(data["status"]).label, "later": result.later,
-            "earlier": result.earlier, "same": result.same_day, "final": result.now_final,
-        },
+        _("%(year)s saved (%(status)s). The deadlines that depend on it are being recomputed; this page shows "
+          "when that is done.") % {"year": year, "status": BusinessYear.Status(data["status"]).label},
     )
     return redirect(reverse("cases:calendar_year", args=[year]))

@@ -68,9 +68,9 @@ EVENTS = {
     },
     # The deadline moved later when the year's public holidays were announced.
     "deadline_moved": {
-        ZH: ("的预计完成日期已调整", "{% if previous_date %}原预计{{ previous_date }}，因国家公布的节假日安排顺延。{% endif %}"),
+        ZH: ("的预计完成日期已调整", "{% if previous_date %}原预计{{ previous_date }}，因节假日安排调整而顺延。{% endif %}"),
         EN: ("has a new expected date",
-             "{% if previous_date %}It was expected by {{ previous_date }}; the announced public holidays move it.{% endif %}"),
+             "{% if previous_date %}It was expected by {{ previous_date }}; the public holiday schedule moves it.{% endif %}"),
     },
 }
 

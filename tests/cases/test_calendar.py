@@ -2,6 +2,7 @@
 page and from a CSV file, bad input, the warnings from 1 November."""
 
 import datetime
+import re
 from io import StringIO
 
 import pytest
@@ -27,7 +28,9 @@ def at(y, m, d, h=10):
 
 
 def test_2025_and_2026_are_stored_as_announced_with_their_make_up_days():
-    assert set(BusinessYear.objects.values_list("year", "status")) == {(2025, "announced"), (2026, "announced")}
+    # 2010–2026 from the holidays package, so imported older histories are exact too.
+    assert set(BusinessYear.objects.values_list("year", "status")) == {(y, "announced") for y in range(2010, 2027)}
+    assert BusinessDay.objects.filter(day__year=2024, kind="workday").count() == 8
     workdays_2026 = set(BusinessDay.objects.filter(year=2026, kind="workday").values_list("day", flat=True))
     assert workdays_2026 == {D(2026, 1, 4), D(2026, 2, 14), D(2026, 2, 28), D(2026, 5, 9), D(2026, 9, 20), D(2026, 10, 10)}
     assert BusinessDay.objects.get(day=D(2026, 10, 1)).name == "国庆节"
@@ -271,3 +274,57 @@ def test_the_admin_shows_the_calendar_read_only(admin_client):
     page = admin_client.get(reverse("admin:cases_businessyear_change", args=[2026])).content.decode()
     assert "国庆节" in page and 'name="status"' not in page
     assert admin_client.get(reverse("admin:cases_businessyear_add")).status_code == 403
+
+
+def test_it_reads_what_spreadsheets_and_typists_add():
+    text = "\n".join([
+        "\ufeff日期,类型,名称",  # Excel's byte-order mark before the header
+        "10月1日-3日, 休, 国庆节",  # a hyphen between Chinese dates is a range
+        "10月4日 至 5日 休 国庆节",  # spaces around 至 in a space-separated row
+        "2027-10-09,班,国庆调休,,",  # empty cells a spreadsheet leaves at the end
+    ])
+    days, errors = calendar.parse_rows(calendar.split_table(text), 2027)
+    assert errors == []
+    assert [d.day for d in days] == [D(2027, 10, n) for n in (1, 2, 3, 4, 5, 9)]
+    with translation.override("en"):
+        days, errors = calendar.parse_rows(calendar.split_table("12月31日至1月2日, 休, 元旦"), 2026)
+    # The range runs into 2027: its 2027 days are named, not the row called garbage.
+    assert [d.day for d in days] == [D(2026, 12, 31)]
+    assert [e.message for e in errors] == ["2027-01-01 is not in 2026.", "2027-01-02 is not in 2026."]
+
+
+def test_an_estimated_year_without_any_holiday_is_refused_too(client, head_office, tmp_path):
+    client.force_login(head_office)
+    response = client.post(edit_url(), {"status": "estimated", "days": "", "confirm": "yes"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400 and "public holidays" in response.content.decode()
+    with pytest.raises(CommandError, match="1 bad rows"):
+        call_command("load_calendar", write(tmp_path, "date,kind,name\n"), "--year", "2027", "--estimated",
+                     stdout=StringIO(), stderr=StringIO())
+    assert not BusinessYear.objects.filter(year=2027).exists()
+
+
+def test_correcting_a_year_starts_from_its_stored_status(client, head_office):
+    days, _ = calendar.parse_rows([(1, ["2027-01-01", "休", "元旦"])], 2027)
+    calendar.year_store(year=2027, status="estimated", days=days, actor=head_office)
+    client.force_login(head_office)
+    form = client.get(edit_url()).content.decode()
+    assert re.search(r'<input[^>]*value="estimated"[^>]*checked', form)
+    assert not re.search(r'<input[^>]*value="announced"[^>]*checked', form)
+
+
+def test_the_command_speaks_english(tmp_path):
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("load_calendar", write(tmp_path, "2027-02-08,班,调休\n"), "--year", "2027", stdout=StringIO(),
+                     stderr=err)
+    assert "is a Monday, a working day anyway" in err.getvalue()
+
+
+def test_in_january_the_banner_stays_while_this_year_is_missing(client, head_office):
+    with time_machine.travel(at(2027, 1, 5), tick=False):
+        client.force_login(head_office)
+        page = client.get(reverse("cases:home"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        assert "国务院2027年节假日安排尚未录入" in page
+        out = StringIO()
+        call_command("notification_backlog", stdout=out)
+        assert "enter the 2027 holiday schedule" in out.getvalue()

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from cases import services
+from cases import services, tasks
 from tests.base import BEIJING, log_in, make_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -56,6 +56,10 @@ def test_head_office_enters_2027_and_the_estimated_deadline_becomes_final(
     page.click("button[name=confirm][value=yes]")
     page.wait_for_url(live_server.url + "/calendar/2027/")
     assert "2027年已保存" in page.inner_text("main")
+    # What the worker does with the task the save queued.
+    tasks.recompute_deadlines()
+    page.reload()
+    assert "期限已于" in page.inner_text("main")
     shot(page, screenshot_dir, "year-2027")
 
     page.goto(f"{live_server.url}/cases/{case.number}/")

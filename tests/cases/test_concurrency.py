@@ -91,7 +91,8 @@ def test_a_transition_in_flight_while_head_office_announces_the_year_ends_up_rec
     assert locked.wait(10)
     days, errors = calendar.parse_rows([(1, ["2027-01-01~2027-01-04", "休", "元旦"])], 2027)
     assert not errors
-    result = services.calendar_year_save(year=2027, status="announced", days=days, actor=head_office)
+    services.calendar_year_save(year=2027, status="announced", days=days, actor=head_office, queue=False)
+    result = services.calendar_recompute_pending()  # what the queued task runs
     thread.join(timeout=30)
 
     case.refresh_from_db()

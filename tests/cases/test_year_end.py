@@ -8,9 +8,10 @@ import datetime
 import pytest
 import time_machine
 from django.urls import reverse
+from django_q.conf import Conf
 
 from cases import calendar, services, sla
-from cases.models import CaseTransition, DeadlineChange, LoanCase
+from cases.models import BusinessYear, CaseTransition, DeadlineChange, LoanCase
 from notifications import followup
 from notifications.models import Notification, StaffTask
 from tests.base import BEIJING, make_case
@@ -136,8 +137,11 @@ SCHEDULE_2027 = """
 
 
 def test_entering_the_2027_schedule_recomputes_and_tells_only_those_whose_date_moved_later(
-    client, branch_a, officer, supervisor, head_office
+    client, branch_a, officer, supervisor, head_office, monkeypatch, django_capture_on_commit_callbacks
 ):
+    # The recomputation is a django-q2 task queued after the save commits;
+    # here it runs inline, as a worker would run it at once.
+    monkeypatch.setattr(Conf, "SYNC", True)
     registration = approved_case(branch_a, officer, supervisor, at(2026, 12, 18))
     step(registration, "start_registration", officer, at(2026, 12, 21))
     documents = in_review(branch_a, officer, at(2026, 12, 28))
@@ -165,9 +169,10 @@ def test_entering_the_2027_schedule_recomputes_and_tells_only_those_whose_date_m
         assert "2027-02-11" in text and "2027-02-20" in text  # the changed days
         assert "Saving moves 1 later" in text and "1 earlier" in text
         assert LoanCase.objects.filter(deadline_provisional=True).count() == 4  # a preview writes nothing
-        response = client.post(url, {**form, "confirm": "yes"}, HTTP_ACCEPT_LANGUAGE="en", follow=True)
-    assert response.status_code == 200
-    assert "1 later" in response.content.decode()
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(url, {**form, "confirm": "yes"}, HTTP_ACCEPT_LANGUAGE="en")
+        page = client.get(response.url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Deadlines recomputed at 2027-02-15 10:00: 4 checked, 1 later" in page
 
     after_ = {case.pk: LoanCase.objects.get(pk=case.pk) for case in cases}
     assert [sla.due_date(after_[case.pk].due_at) for case in cases] == [
@@ -188,7 +193,7 @@ def test_entering_the_2027_schedule_recomputes_and_tells_only_those_whose_date_m
     assert "原预计2027年2月18日" in sms.body and "2027年2月19日" in sms.body and "预计，" not in sms.body
 
     # Running the hourly recomputation again changes nothing.
-    result = services.case_deadlines_recompute()
+    result = services.calendar_recompute_pending()
     assert result.moved == 0 and DeadlineChange.objects.count() == 4 and moved.count() == 3
 
 
@@ -254,3 +259,53 @@ def test_the_overdue_export_marks_estimated_deadlines(client, branch_a, officer)
     rows = response.content.decode("utf-8-sig").splitlines()
     assert "due date estimated" in rows[0]
     assert case.number in rows[1] and ",yes," in rows[1]
+
+
+def test_a_bulk_hold_and_resume_keep_the_estimate_flag_true(branch_a, officer, supervisor):
+    from cases.bulk import cases_hold, cases_resume
+
+    case = in_review(branch_a, officer, at(2026, 12, 28))
+    request_documents(case, officer, at(2026, 12, 28, 11))
+    with time_machine.travel(at(2026, 12, 29), tick=False):
+        cases_hold(cases=LoanCase.objects.filter(pk=case.pk), actor=supervisor, reason="政策调整")
+    case.refresh_from_db()
+    assert case.status == "on_hold" and case.due_at is None
+    assert not case.deadline_provisional and case.sla_days is None
+    # Nothing to recompute for a held case, and nothing breaks on it.
+    assert services.calendar_recompute_pending().checked == 0
+    with time_machine.travel(at(2026, 12, 30), tick=False):
+        cases_resume(cases=LoanCase.objects.filter(pk=case.pk), actor=supervisor)
+    case.refresh_from_db()
+    assert case.status == "documents_requested" and case.sla_days == 10
+    assert case.deadline_provisional and sla.due_date(case.due_at) == D(2027, 1, 14)
+    assert CaseTransition.objects.filter(case=case, transition="resume").get().deadline_provisional
+
+
+def test_correcting_an_announced_year_moves_the_deadlines_that_count_the_changed_days(branch_a, officer, head_office):
+    first, _ = calendar.parse_rows(calendar.split_table("2027-01-01, 休, 元旦"), 2027)
+    services.calendar_year_save(year=2027, status="announced", days=first, actor=head_office, queue=False)
+    services.calendar_recompute_pending()
+    case = in_review(branch_a, officer, at(2026, 12, 28))
+    request_documents(case, officer, at(2026, 12, 28, 11))
+    case.refresh_from_db()
+    assert sla.due_date(case.due_at) == D(2027, 1, 12) and not case.deadline_provisional
+    untouched = in_review(branch_a, officer, at(2026, 12, 7))  # due 14 December: counts no changed day
+    before = LoanCase.objects.get(pk=untouched.pk).due_at
+
+    # The notice said 1–5 January: three more days off.
+    corrected, _ = calendar.parse_rows(calendar.split_table("2027-01-01~2027-01-05, 休, 元旦"), 2027)
+    services.calendar_year_save(year=2027, status="announced", days=corrected, actor=head_office, queue=False)
+    assert BusinessYear.objects.get(year=2027).recompute_requested_at is not None
+    result = services.calendar_recompute_pending()
+    case.refresh_from_db()
+    assert result.later == 1 and sla.due_date(case.due_at) == D(2027, 1, 14) and not case.deadline_provisional
+    assert LoanCase.objects.get(pk=untouched.pk).due_at == before
+    assert Notification.objects.filter(case=case, key="deadline_moved").exists()
+    assert BusinessYear.objects.get(year=2027).recompute_requested_at is None
+
+    # Downgraded to a draft: the same days, but the deadline is an estimate again.
+    services.calendar_year_save(year=2027, status="estimated", days=corrected, actor=head_office, queue=False)
+    services.calendar_recompute_pending()
+    case.refresh_from_db()
+    assert case.deadline_provisional and sla.due_date(case.due_at) == D(2027, 1, 14)
+    assert DeadlineChange.objects.filter(case=case).count() == 2

@@ -213,7 +213,7 @@ def test_setup_schedules_creates_the_sweeper_every_minute(db):
     call_command("setup_schedules", stdout=StringIO())  # idempotent
     sweeper = Schedule.objects.get(func="notifications.tasks.sweep")
     assert (sweeper.schedule_type, sweeper.minutes) == (Schedule.MINUTES, 1)
-    assert Schedule.objects.filter(func="cases.tasks.recompute_provisional_deadlines").exists()
+    assert Schedule.objects.filter(func="cases.tasks.recompute_deadlines").exists()
     assert Schedule.objects.count() == 5
 
 

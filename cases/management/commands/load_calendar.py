@@ -9,6 +9,7 @@ calendar page does.
 """
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from cases import calendar, services
 from cases.models import BusinessYear
@@ -35,9 +36,10 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {options['file']}: {exc.strerror}.") from exc
         except UnicodeDecodeError as exc:
             raise CommandError(f"{options['file']} is not UTF-8 text; save it as CSV UTF-8.") from exc
-        days, errors = calendar.parse_rows(rows, year)
-        if not errors and not days and not options["estimated"]:
-            errors = [calendar.RowError(0, "", "An announced year has public holidays; the file has none.")]
+        with translation.override("en"):  # the command speaks English throughout
+            days, errors = calendar.parse_rows(rows, year)
+        if not errors and not days:
+            errors = [calendar.RowError(0, "", "A year has public holidays; the file has none.")]
         if errors:
             for error in errors:
                 self.stderr.write(f"line {error.line}: {error.text}: {error.message}")
@@ -53,10 +55,11 @@ class Command(BaseCommand):
         if options["dry_run"]:
             self.stdout.write("Dry run: nothing written.")
             return
-        result = services.calendar_year_save(
-            year=year, status=status, days=days, source=options["source"], actor=None
+        services.calendar_year_save(
+            year=year, status=status, days=days, source=options["source"], actor=None, queue=False
         )
+        result = services.calendar_recompute_pending()
         self.stdout.write(
             f"Saved. Deadlines checked: {result.checked}; moved later: {result.later} (borrowers told), "
-            f"earlier: {result.earlier}, same day: {result.same_day}; no longer provisional: {result.now_final}."
+            f"earlier: {result.earlier}, same day: {result.same_day}; no longer estimated: {result.now_final}."
         )

@@ -34,7 +34,7 @@ def calendar_status() -> str:
         f"{year} {'announced' if snapshot.is_announced(year) else 'estimated'}" for year in (today.year, today.year + 1)
     )
     line = f"business calendar: {years}; open cases with an estimated deadline: {provisional_count()}"
-    following = calendar.next_year_unannounced(today, snapshot)
-    if following is not None:
-        line += f" -- enter the {following} holiday schedule at /calendar/ or with manage.py load_calendar"
+    missing = calendar.unannounced_year(today, snapshot)
+    if missing is not None:
+        line += f" -- enter the {missing} holiday schedule at /calendar/ or with manage.py load_calendar"
     return line

@@ -8,7 +8,7 @@ SCHEDULES = {
     "notifications: reminders for held cases": ("notifications.tasks.send_hold_reminders", 60),
     "notifications: escalate unacknowledged notices": ("notifications.tasks.escalate_unacknowledged", 60),
     # Mends a deadline computed on a calendar snapshot from before an announcement.
-    "cases: recompute estimated deadlines": ("cases.tasks.recompute_provisional_deadlines", 60),
+    "cases: recompute estimated deadlines": ("cases.tasks.recompute_deadlines", 60),
 }
 
 
