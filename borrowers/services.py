@@ -18,6 +18,7 @@ from borrowers.models import BorrowerLink, BorrowerQuestion
 from cases.identity import normalize_id_number
 from cases.models import LoanCase
 from notifications import services as notification_services
+from notifications import staff
 from notifications.models import StaffTask
 
 # What _token_for produces: 32 bytes of HMAC-SHA256, base64url without padding.
@@ -135,7 +136,7 @@ def question_ask(*, case, text, callback_time, submission, at=None) -> tuple[Bor
         return existing, False
     try:
         with transaction.atomic():
-            task = notification_services.task_create(
+            task = staff.task_create(
                 case=case,
                 kind=StaffTask.Kind.BORROWER_QUESTION,
                 detail=text,

@@ -114,8 +114,9 @@ def enter(request, token):
 def status(request, case):
     verified = session.is_verified(request)
     entries = selectors.timeline(case, show_amount=verified)
-    if any(entry.unread for entry in entries):
-        notification_services.notifications_mark_read_for_case(case=case)
+    # The borrower looking at their case is news reaching them (and reads
+    # what the page shows).
+    notification_services.status_page_opened(case=case, unread=any(entry.unread for entry in entries))
     now_text, next_text = stages.STAGE_TEXT[case.status]
     context = {
         "case": case,

@@ -1,11 +1,13 @@
 """Forms of the staff pages. Each validates input and says what is wrong in
 the user's language; the writes happen in services."""
 
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cases import calendar, reports
-from cases.models import BusinessYear
+from cases.models import BusinessYear, ContactCorrection
 from cases.states import REASON_REQUIRED, CaseState, Transition
 
 
@@ -167,4 +169,26 @@ class CalendarYearForm(forms.Form):
         # Spring Festival included: never what anyone means.
         if data.get("days") == []:
             self.add_error("days", _("A year has public holidays: enter the notice's dates."))
+        return data
+
+
+class ContactCorrectionForm(forms.Form):
+    """A verified new mobile or email for the borrower, typed twice."""
+
+    field = forms.ChoiceField(label=_("Contact"), choices=ContactCorrection.Field.choices, widget=forms.RadioSelect)
+    value = forms.CharField(label=_("New mobile or email"), max_length=254)
+    value_again = forms.CharField(label=_("Again, to be sure"), max_length=254)
+    note = forms.CharField(
+        label=_("How did you verify it?"),
+        max_length=500,
+        help_text=_("E.g. “called the number in the loan file, the borrower confirmed”."),
+        error_messages={"required": _("Say how you verified the new contact.")},
+    )
+
+    def clean(self):
+        data = super().clean()
+        # Spaces and dashes in a number, or case in an address, are no difference.
+        first, second = (re.sub(r"[\s-]", "", data.get(key) or "").lower() for key in ("value", "value_again"))
+        if first and second and first != second:
+            self.add_error("value_again", _("The two entries differ; type the new contact again."))
         return data

@@ -207,6 +207,7 @@ class LoanCase(ConcurrentTransitionMixin, models.Model):
             ("resume_loancase", _("Can resume held cases")),
             ("withdraw_loancase", _("Can withdraw cases")),
             ("unmask_loancase", _("Can see unmasked personal data")),
+            ("correct_contact_loancase", _("Can correct the borrower's contact details")),
         ]
 
     def __str__(self):
@@ -389,6 +390,34 @@ class CaseAccessLog(models.Model):
     class Meta:
         verbose_name = _("personal data access")
         verbose_name_plural = _("personal data accesses")
+
+
+class ContactCorrection(AuditRecord):
+    """Staff corrected the borrower's mobile or email after verifying it.
+    Only masked values are kept: the audit trail must not become a copy of
+    the personal data it protects."""
+
+    class Field(models.TextChoices):
+        PHONE = "phone", _("mobile phone")
+        EMAIL = "email", _("email")
+
+    case = models.ForeignKey(LoanCase, verbose_name=_("case"), on_delete=models.PROTECT, related_name="contact_corrections")
+    field = models.CharField(_("contact"), max_length=10, choices=Field.choices)
+    old_masked = models.CharField(_("old (masked)"), max_length=120, blank=True)
+    new_masked = models.CharField(_("new (masked)"), max_length=120)
+    # How the new contact was verified, e.g. "called the number in the loan file".
+    note = models.CharField(_("how it was verified"), max_length=500, blank=True)
+    actor = models.ForeignKey(User, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("contact correction")
+        verbose_name_plural = _("contact corrections")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["case", "created_at"], name="contact_corr_case_time_idx")]
+
+    def __str__(self):
+        return f"{self.case_id}: {self.field} {self.old_masked} → {self.new_masked}"
 
 
 class DeadlineChange(AuditRecord):

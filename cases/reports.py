@@ -444,8 +444,9 @@ class TimelineEntry:
 
 
 def case_timeline(case) -> list[TimelineEntry]:
-    """Transitions, deadline changes, notices (with their delivery events) and
-    tasks, oldest first. Five queries whatever the length of the case's history."""
+    """Transitions, deadline changes, contact corrections, notices (with their
+    delivery events) and tasks, oldest first. Six queries whatever the length
+    of the case's history."""
     entries = [TimelineEntry(t.created_at, "transition", t) for t in selectors.case_history(case)]
     notices = case.notifications.prefetch_related("events").order_by("created_at", "id")
     entries += [TimelineEntry(n.created_at, "notice", n) for n in notices]
@@ -453,6 +454,8 @@ def case_timeline(case) -> list[TimelineEntry]:
     entries += [TimelineEntry(t.created_at, "task", t) for t in tasks]
     changes = case.deadline_changes.select_related("actor").order_by("created_at", "id")
     entries += [TimelineEntry(c.created_at, "deadline", c) for c in changes]
-    order = {"transition": 0, "deadline": 1, "notice": 2, "task": 3}
+    corrections = case.contact_corrections.select_related("actor").order_by("created_at", "id")
+    entries += [TimelineEntry(c.created_at, "contact", c) for c in corrections]
+    order = {"transition": 0, "deadline": 1, "contact": 2, "notice": 3, "task": 4}
     entries.sort(key=lambda e: (e.at, order[e.kind]))
     return entries

@@ -12,6 +12,7 @@ OFFICER_PERMS = [
     "start_registration_loancase",
     "withdraw_loancase",
     "view_loancase",
+    "correct_contact_loancase",
 ]
 # Approval authority, policy holds and disbursement sit with supervisors.
 SUPERVISOR_PERMS = OFFICER_PERMS + [

@@ -9,7 +9,8 @@ the notices is queued only after commit (transactional outbox).
 import dataclasses
 from collections import Counter
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,8 +19,15 @@ from django_q.tasks import async_task
 
 from cases import calendar as business_calendar
 from cases import selectors, sla
-from cases.identity import normalize_id_number, normalize_phone
-from cases.models import CaseAccessLog, CaseNumberSequence, CaseTransition, DeadlineChange, LoanCase
+from cases.identity import mask_contact, normalize_id_number, normalize_phone
+from cases.models import (
+    CaseAccessLog,
+    CaseNumberSequence,
+    CaseTransition,
+    ContactCorrection,
+    DeadlineChange,
+    LoanCase,
+)
 from cases.states import FOUR_EYES, REASON_REQUIRED, CaseState, Transition
 from loanflow.bulk_insert import insert_many
 from notifications import services as notification_services
@@ -443,6 +451,60 @@ def _recompute_batch(ids, calendar, actor, at, reason, result):
             at=at,
             extra=[{"previous_date": old_day} for _case, old_day in later],
         )
+
+
+# --- The borrower's contact details -------------------------------------------------
+
+
+def normalize_contact(field, value) -> str:
+    """The stored form of a new mobile (E.164) or email, or ValidationError
+    with a message in the user's language."""
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError(_("Enter the new contact."), code="required")
+    if field == ContactCorrection.Field.PHONE:
+        return normalize_phone(value)
+    validate_email(value)
+    local, domain = value.rsplit("@", 1)
+    return f"{local}@{domain.lower()}"
+
+
+def case_correct_contact(*, case, actor, field, value, note="", at=None) -> ContactCorrection:
+    """Correct the borrower's mobile or email after staff verified it.
+
+    In one transaction: the case gets the new contact and that channel's
+    "not working" flag is cleared; an audit row keeps the old and new values
+    masked; the contact checks of the channel are done; the latest news that
+    did not reach the borrower there goes to the new contact. Bad input
+    raises ValidationError and writes nothing."""
+    if not selectors.user_can_access_case(actor, case):
+        _refuse("not_found", _("No such case."))
+    if not actor.has_perm("cases.correct_contact_loancase"):
+        _refuse("permission", _("You do not have permission to correct contact details."))
+    if field not in ContactCorrection.Field.values:
+        raise ValueError(field)
+    new = normalize_contact(field, value)
+    at = at or timezone.now()
+    attribute, flag = (
+        ("borrower_phone", "phone_unreachable") if field == ContactCorrection.Field.PHONE
+        else ("borrower_email", "email_unreachable")
+    )
+    with transaction.atomic():
+        locked = LoanCase.objects.select_related("branch").select_for_update(of=("self",)).get(pk=case.pk)
+        old = getattr(locked, attribute)
+        if old == new and not getattr(locked, flag):
+            raise ValidationError(_("That is already the contact on file, and it works."), code="unchanged")
+        setattr(locked, attribute, new)
+        setattr(locked, flag, False)
+        locked.save(update_fields=[attribute, flag, "updated_at"])
+        correction = ContactCorrection.objects.create(
+            case=locked, field=field, old_masked=mask_contact(old), new_masked=mask_contact(new),
+            note=(note or "").strip()[:500], actor=actor, created_at=at,
+        )
+        channel = "sms" if field == ContactCorrection.Field.PHONE else "email"
+        notification_services.contact_corrected(case=locked, channel=channel, actor=actor, at=at)
+    _refresh(case, locked)
+    return correction
 
 
 def case_unmask(*, case, actor, what="borrower_id_number,borrower_phone,borrower_email"):

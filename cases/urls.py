@@ -11,6 +11,7 @@ urlpatterns = [
     path("cases/<str:number>/transition/", views.case_transition, name="transition"),
     path("cases/<str:number>/unmask/", views.case_unmask, name="unmask"),
     path("cases/<str:number>/resend-link/", views.case_resend_link, name="resend_link"),
+    path("cases/<str:number>/contact/", views.case_correct_contact, name="correct_contact"),
     path("overdue/", views_reports.overdue_list, name="overdue"),
     path("overdue/export.<str:fmt>", views_reports.overdue_export, name="overdue_export"),
     path("notices/", views_reports.notice_monitor, name="notices"),

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,7 +14,7 @@ from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
 from cases import reports, selectors, services
-from cases.forms import TaskOutcomeForm, TransitionForm
+from cases.forms import ContactCorrectionForm, TaskOutcomeForm, TransitionForm
 from cases.models import LoanCase
 from cases.services import TransitionRefused
 from cases.states import REASON_REQUIRED, Transition
@@ -105,8 +105,10 @@ def _transition_buttons(case, user, failed=None):
     return buttons
 
 
-def _detail(request, case, *, unmasked=False, failed=None, status=200):
+def _detail(request, case, *, unmasked=False, failed=None, contact_form=None, status=200):
     ctx = {
+        "can_correct_contact": request.user.has_perm("cases.correct_contact_loancase"),
+        "contact_form": contact_form or ContactCorrectionForm(),
         "case": case,
         "timeline": reports.case_timeline(case),
         "buttons": _transition_buttons(case, request.user, failed),
@@ -185,3 +187,28 @@ def case_resend_link(request, number):
         % {"channels": channels},
     )
     return redirect(case)
+
+
+@login_required
+@require_POST
+def case_correct_contact(request, number):
+    case = _case_or_404(request.user, number)
+    form = ContactCorrectionForm(request.POST)
+    if form.is_valid():
+        try:
+            correction = services.case_correct_contact(
+                case=case, actor=request.user, field=form.cleaned_data["field"], value=form.cleaned_data["value"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            form.add_error("value", error)
+        except TransitionRefused:
+            raise PermissionDenied from None
+        else:
+            messages.success(
+                request,
+                _("Contact corrected (%(old)s → %(new)s). The latest news is on its way to the new contact.")
+                % {"old": correction.old_masked or "—", "new": correction.new_masked},
+            )
+            return redirect(case)
+    return _detail(request, case, contact_form=form, status=400)

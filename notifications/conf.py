@@ -36,12 +36,20 @@ _DEFAULTS = {
     # them again (the hook normally wins by far).
     "NOTIFICATIONS_SWEEP_GRACE": 30,
     "NOTIFICATIONS_SWEEP_BATCH": 2000,
-    # Silence detection: business days without a delivered notice.
+    # The promise: no borrower goes more than this many business days without
+    # news that reached them. A progress update (held cases: a hold reminder)
+    # goes out once they have had none for SILENCE_DAYS - 1 whole business
+    # days, leaving a day for failover, calls and escalation.
     "NOTIFICATIONS_SILENCE_DAYS": 3,
+    # Hours a progress update may go without reaching the borrower before a
+    # person is asked to call.
+    "NOTIFICATIONS_SILENCE_CALL_AFTER_HOURS": 2,
     # Business days a notice may stay unacknowledged before a phone call.
     "NOTIFICATIONS_ACK_ESCALATION_DAYS": 3,
-    # Business days between reminders to borrowers whose case is on hold.
-    "NOTIFICATIONS_HOLD_REMINDER_DAYS": 5,
+    # Circuit breaker per channel: consecutive failed attempts that open it,
+    # and seconds it stays open before a probe.
+    "NOTIFICATIONS_CIRCUIT_FAILURES": 5,
+    "NOTIFICATIONS_CIRCUIT_COOL_OFF": 300,
     # Automatic messages (silence, hold reminders) go out only in these local hours.
     "NOTIFICATIONS_QUIET_HOURS_END": 8,
     "NOTIFICATIONS_QUIET_HOURS_START": 21,

@@ -5,7 +5,7 @@ Each event has a headline and optional extra line per language; the channel
 layouts below wrap them. Variables (see notifications.rendering.context_for):
 case_number, borrower_name, stage, next_step, expected_date, reason,
 documents, branch_name, hotline, hotline_hours, status_url, and for
-deadline_moved previous_date.
+deadline_moved previous_date, for hold_reminder next_update_date.
 Messages never contain the ID number.
 """
 
@@ -63,8 +63,9 @@ EVENTS = {
         EN: ("is still in progress", ""),
     },
     "hold_reminder": {
-        ZH: ("仍在暂缓中", "原因：{{ reason }}"),
-        EN: ("is still on hold", "Reason: {{ reason }}"),
+        ZH: ("仍在暂缓中", "原因：{{ reason }}。{% if next_update_date %}我们最迟将于{{ next_update_date }}再次告知您进展。{% endif %}"),
+        EN: ("is still on hold",
+             "Reason: {{ reason }}.{% if next_update_date %} We will write to you again by {{ next_update_date }}.{% endif %}"),
     },
     # The deadline moved later when the year's public holidays were announced.
     "deadline_moved": {
@@ -214,27 +215,52 @@ def _fill(layout, headline, extra, language, html=False):
     return layout
 
 
+def event_templates(key, languages):
+    """The templates of one event, as dicts of MessageTemplate fields, from
+    its {language: (headline, extra line)}."""
+    rows = []
+    for language, (headline, extra) in languages.items():
+        rows.append(dict(key=key, channel="sms", language=language, subject="",
+                         body_text=_fill(SMS[language], headline, extra, language), body_html=""))
+        rows.append(dict(key=key, channel="email", language=language,
+                         subject=_fill(EMAIL_SUBJECT[language], headline, "", language),
+                         body_text=_fill(EMAIL_TEXT[language], headline, extra, language),
+                         body_html=_fill(EMAIL_HTML[language], headline, extra, language, html=True)))
+        rows.append(dict(key=key, channel="status_page", language=language,
+                         subject=_fill(STATUS_PAGE_SUBJECT[language], headline, "", language),
+                         body_text=_fill(STATUS_PAGE_TEXT[language], headline, extra, language), body_html=""))
+        if key in PHONE_EVENTS:
+            rows.append(dict(key=key, channel="phone", language=language, subject="",
+                             body_text=_fill(PHONE_TEXT[language], headline, extra, language), body_html=""))
+    return rows
+
+
 def default_templates():
     """Every default template as dicts of MessageTemplate fields."""
     rows = []
     for key, languages in EVENTS.items():
-        for language, (headline, extra) in languages.items():
-            rows.append(dict(key=key, channel="sms", language=language, subject="",
-                             body_text=_fill(SMS[language], headline, extra, language), body_html=""))
-            rows.append(dict(key=key, channel="email", language=language,
-                             subject=_fill(EMAIL_SUBJECT[language], headline, "", language),
-                             body_text=_fill(EMAIL_TEXT[language], headline, extra, language),
-                             body_html=_fill(EMAIL_HTML[language], headline, extra, language, html=True)))
-            rows.append(dict(key=key, channel="status_page", language=language,
-                             subject=_fill(STATUS_PAGE_SUBJECT[language], headline, "", language),
-                             body_text=_fill(STATUS_PAGE_TEXT[language], headline, extra, language), body_html=""))
-            if key in PHONE_EVENTS:
-                rows.append(dict(key=key, channel="phone", language=language, subject="",
-                                 body_text=_fill(PHONE_TEXT[language], headline, extra, language), body_html=""))
+        rows += event_templates(key, languages)
     for (channel, language), (subject, text, html) in STATUS_LINK.items():
         rows.append(dict(key="status_link", channel=channel, language=language, subject=subject,
                          body_text=text, body_html=html))
     return rows
+
+
+def refresh_templates(model, key, previous_languages) -> int:
+    """Bring an event's stored templates up to today's default where they
+    still hold the previous default (`previous_languages`, as in EVENTS): an
+    administrator's own wording is left alone. For data migrations."""
+    current = {(r["channel"], r["language"]): r for r in event_templates(key, EVENTS[key])}
+    updated = 0
+    for old in event_templates(key, previous_languages):
+        new = current.get((old["channel"], old["language"]))
+        if new is None:
+            continue
+        updated += model.objects.filter(
+            key=key, channel=old["channel"], language=old["language"], subject=old["subject"],
+            body_text=old["body_text"], body_html=old["body_html"],
+        ).update(subject=new["subject"], body_text=new["body_text"], body_html=new["body_html"])
+    return updated
 
 
 def seed_templates(model, overwrite=False):

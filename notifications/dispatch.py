@@ -9,7 +9,9 @@ django-q2 forgets max_attempts after a worker death). So:
 - the outcome is written only if the claim is still ours;
 - backoff lives on the row (next_attempt_at), with jitter;
 - the sweeper (every minute) queues rows that are due and gives rows whose
-  claim outlived any possible live send back to the queue.
+  claim outlived any possible live send back to the queue;
+- while a channel's circuit is open (an outage, see circuit.py) its notices
+  wait, and their news goes out on the borrower's next channel at once.
 """
 
 import datetime
@@ -20,9 +22,10 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from notifications import circuit
 from notifications.channels import DeliveryError, channel_for
 from notifications.conf import conf
-from notifications.models import DeliveryEvent, Notification, NotificationStatus
+from notifications.models import FAILOVER_ORDER, DeliveryEvent, Notification, NotificationStatus
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +54,10 @@ def send(notification_id):
     from notifications.services import final_bodies
 
     claim = timezone.now()
+    channel = Notification.objects.filter(pk=notification_id).values_list("channel", flat=True).first()
+    until = circuit.open_until(channel, claim) if channel in FAILOVER_ORDER else None
+    if until is not None:
+        return _defer(notification_id, until, claim)
     claimed = (
         Notification.objects.filter(pk=notification_id, status=NotificationStatus.QUEUED)
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=claim))
@@ -70,6 +77,30 @@ def send(notification_id):
     return _attempt_succeeded(notification, result)
 
 
+def _defer(notification_id, until, now):
+    """The channel's provider is down: the notice waits for the circuit to
+    close (no attempt is used up), and its news is sent on the next channel."""
+    from notifications.services import failover
+
+    with transaction.atomic():
+        deferred = Notification.objects.filter(
+            pk=notification_id, status=NotificationStatus.QUEUED
+        ).filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)).update(
+            # Spread out, so the recovered provider is not hit by all at once.
+            next_attempt_at=until + datetime.timedelta(seconds=random.uniform(0, conf.CIRCUIT_COOL_OFF / 5))
+        )
+        if not deferred:
+            return None
+        notification = Notification.objects.select_related("case", "transition").get(pk=notification_id)
+        if notification.failed_over_at is None:
+            DeliveryEvent.objects.create(
+                notification=notification, kind="deferred", detail=f"{notification.channel} provider circuit open",
+                created_at=now,
+            )
+            failover(notification, at=now)
+    return NotificationStatus.QUEUED
+
+
 def _ours(notification):
     # The outcome counts only while the claim is still ours: a sweeper may
     # have handed a very slow attempt's row to another worker meanwhile.
@@ -79,6 +110,8 @@ def _ours(notification):
 
 
 def _attempt_succeeded(notification, result):
+    from notifications.news import news_record
+
     now = timezone.now()
     status = NotificationStatus.DELIVERED if result.delivered else NotificationStatus.SENT
     fields = {"status": status, "sent_at": now, "claimed_at": None, "last_error": ""}
@@ -96,13 +129,21 @@ def _attempt_succeeded(notification, result):
             detail=f"attempt {notification.attempts}",
             created_at=now,
         )
+        if result.delivered and notification.channel in FAILOVER_ORDER:
+            news_record(case_id=notification.case_id, at=now, how=notification.channel, notification=notification)
+    if notification.channel in FAILOVER_ORDER:
+        circuit.record_success(notification.channel, now)
     return status
 
 
 def _attempt_failed(notification, error):
-    from notifications.services import hide_recipient, notice_failed
+    from notifications.services import failover, hide_recipient, notice_failed
 
     now = timezone.now()
+    outage_until = None
+    if not error.permanent and notification.channel in FAILOVER_ORDER:
+        circuit.record_failure(notification.channel, now)  # a bad address says nothing about the provider
+        outage_until = circuit.open_until(notification.channel, now)
     final = error.permanent or notification.attempts >= conf.MAX_ATTEMPTS
     # Staff see this text: a provider's error may quote the full address.
     message = hide_recipient(str(error), notification.recipient)
@@ -112,11 +153,11 @@ def _attempt_failed(notification, error):
                 status=NotificationStatus.FAILED, failed_at=now, claimed_at=None, last_error=message
             )
         else:
+            retry_at = now + backoff(notification.attempts)
+            if outage_until is not None:  # the provider is down: wait for the circuit to close
+                retry_at = max(retry_at, outage_until)
             updated = _ours(notification).update(
-                status=NotificationStatus.QUEUED,
-                next_attempt_at=now + backoff(notification.attempts),
-                claimed_at=None,
-                last_error=message,
+                status=NotificationStatus.QUEUED, next_attempt_at=retry_at, claimed_at=None, last_error=message
             )
         if not updated:
             return None
@@ -130,6 +171,8 @@ def _attempt_failed(notification, error):
         if final:
             notification.last_error = message  # the task quotes this attempt's error
             notice_failed(notification, unreachable=error.unreachable, at=now)
+        elif outage_until is not None:
+            failover(notification, at=now)  # the news goes out on the next channel meanwhile
     return NotificationStatus.FAILED if final else NotificationStatus.QUEUED
 
 

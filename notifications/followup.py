@@ -1,23 +1,28 @@
-"""Follow-ups that stop the silence: progress updates for cases the borrower
-has heard nothing about, reminders for held cases, and phone calls for
-messages nobody acknowledged. Run by django-q2 schedules (see tasks.py);
-each run is idempotent, so running twice sends nothing twice.
+"""Follow-ups that stop the silence: a progress update for every borrower
+who has had no news for a while (held cases included: a hold reminder that
+says why and when we write next), a call when that update does not reach
+them either, and calls for messages nobody acknowledged. Run by django-q2
+schedules (see tasks.py); each run is idempotent, so running twice sends
+nothing twice.
+
+Silence is measured on notifications.news, what reached the borrower, never
+on what was written or sent.
 """
 
+import datetime
+
 from django.db import transaction
-from django.db.models import DateTimeField, Exists, F, Max, OuterRef, Q
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import DateTimeField, Exists, F, OuterRef
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import sla
 from cases.models import LoanCase
 from cases.states import FINAL_STATES, CaseState
-from notifications import services
+from notifications import news, services, staff
 from notifications.conf import conf
 from notifications.models import (
-    PENDING_STATUSES,
-    SENT_CHANNELS,
     Channel,
     DeliveryEvent,
     Notification,
@@ -28,6 +33,10 @@ from notifications.models import (
 FOLLOW_UP_KEYS = ("progress_update", "hold_reminder")
 # Messages the borrower is asked to acknowledge: news about their case.
 NO_ACK_KEYS = ("status_link",)
+# Cases handled per transaction and per read: the ids are read first, so no
+# database cursor stays open while notices are queued (the ORM broker's
+# async_task may close the connection).
+CHUNK = 200
 
 
 def _in_waking_hours(now) -> bool:
@@ -35,80 +44,85 @@ def _in_waking_hours(now) -> bool:
     return conf.QUIET_HOURS_END <= hour < conf.QUIET_HOURS_START
 
 
-def _last_contact(key_filter=None):
-    """When the case last reached the borrower, or last tried to: a notice by
-    email/SMS/phone delivered, a notice still on its way, or a follow-up
-    written. The case's creation counts as the first contact."""
-    outbound = Q(notifications__channel__in=SENT_CHANNELS)
-    floor = F("created_at")
-    return Greatest(
-        Coalesce(Max("notifications__delivered_at", filter=outbound), floor, output_field=DateTimeField()),
-        Coalesce(
-            Max("notifications__created_at", filter=outbound & Q(notifications__status__in=PENDING_STATUSES)),
-            floor,
-            output_field=DateTimeField(),
-        ),
-        Coalesce(
-            Max("notifications__created_at", filter=Q(notifications__key__in=key_filter or FOLLOW_UP_KEYS)),
-            floor,
-            output_field=DateTimeField(),
-        ),
-        floor,
-    )
+def silence_cutoff(now):
+    """News before this moment leaves the borrower SILENCE_DAYS - 1 whole
+    business days without news by today: the update goes out today."""
+    return sla.business_days_back(now, conf.SILENCE_DAYS)
 
 
 def silent_cases(now=None):
-    """Open, working cases whose borrower has heard nothing for SILENCE_DAYS business days."""
+    """Open cases, held ones included, whose borrower has had no news since
+    the cutoff (counting from the case's creation if never)."""
     now = now or timezone.now()
-    cutoff = sla.business_days_back(now, conf.SILENCE_DAYS)
+    cutoff = silence_cutoff(now)
     return (
         LoanCase.objects.exclude(status__in=FINAL_STATES)
-        .exclude(status=CaseState.ON_HOLD)
         .filter(created_at__lt=cutoff)
-        .annotate(last_contact=_last_contact())
-        .filter(last_contact__lt=cutoff)
-        .select_related("branch")
+        .annotate(last_news=Coalesce(news.last_news_at(), F("created_at"), output_field=DateTimeField()))
+        .filter(last_news__lt=cutoff)
     )
 
 
-def held_cases_due_reminder(now=None):
-    now = now or timezone.now()
-    cutoff = sla.business_days_back(now, conf.HOLD_REMINDER_DAYS)
-    return (
-        LoanCase.objects.filter(status=CaseState.ON_HOLD, entered_state_at__lt=cutoff)
-        .annotate(
-            last_reminder=Coalesce(
-                Max("notifications__created_at", filter=Q(notifications__key__in=["hold", "hold_reminder"])),
-                F("entered_state_at"),
-            )
-        )
-        .filter(last_reminder__lt=cutoff)
-        .select_related("branch")
+def _followed_up_since(cutoff):
+    return Exists(
+        Notification.objects.filter(case=OuterRef("pk"), key__in=FOLLOW_UP_KEYS, created_at__gte=cutoff)
     )
 
 
 def send_progress_updates(now=None, force=False) -> int:
-    """Silence detection. Returns the number of cases given an update."""
+    """Silence detection: a progress update (held: a hold reminder) for each
+    silent borrower not yet written to since the cutoff. Returns the number
+    of cases written to; nothing at night unless forced."""
     now = now or timezone.now()
-    return _send_to_each(silent_cases(now), "progress_update", now, force)
-
-
-def send_hold_reminders(now=None, force=False) -> int:
-    now = now or timezone.now()
-    return _send_to_each(held_cases_due_reminder(now), "hold_reminder", now, force)
-
-
-def _send_to_each(cases, key, now, force):
-    """Write notice `key` for each case, a transaction per case; nothing at
-    night unless forced. Returns the number of cases."""
     if not force and not _in_waking_hours(now):
         return 0
-    count = 0
-    for case in cases.iterator(chunk_size=500):
+    cases = silent_cases(now).filter(~_followed_up_since(silence_cutoff(now)))
+    ids = list(cases.order_by("id").values_list("pk", flat=True))
+    for start in range(0, len(ids), CHUNK):
+        batch = list(LoanCase.objects.select_related("branch").filter(pk__in=ids[start:start + CHUNK]).order_by("id"))
         with transaction.atomic():
-            services.notices_for_event(case=case, key=key, at=now)
-        count += 1
-    return count
+            updates = [case for case in batch if case.status != CaseState.ON_HOLD]
+            held = [case for case in batch if case.status == CaseState.ON_HOLD]
+            services.notices_for_events(cases=updates, key="progress_update", at=now)
+            next_write = sla.add_business_days(sla.local_day(now), conf.SILENCE_DAYS)
+            services.notices_for_events(
+                cases=held, key="hold_reminder", at=now, extra=[{"next_update_date": next_write}] * len(held)
+            )
+    return len(ids)
+
+
+def call_the_unreached(now=None) -> int:
+    """A silent borrower whose progress update has not reached them after
+    SILENCE_CALL_AFTER_HOURS gets a call from a person today, unless someone
+    is already on it. Returns the number of calls asked for."""
+    now = now or timezone.now()
+    if not _in_waking_hours(now):
+        return 0
+    cutoff = silence_cutoff(now)
+    waited = now - datetime.timedelta(hours=conf.SILENCE_CALL_AFTER_HOURS)
+    update_waited = Exists(
+        Notification.objects.filter(
+            case=OuterRef("pk"), key__in=FOLLOW_UP_KEYS, created_at__gte=cutoff, created_at__lte=waited
+        )
+    )
+    ids = list(silent_cases(now).filter(update_waited).order_by("id").values_list("pk", flat=True))
+    asked = 0
+    for case in LoanCase.objects.filter(pk__in=ids).order_by("id"):
+        with transaction.atomic():
+            if staff.someone_reaching_out(case.pk):
+                continue
+            staff.task_create(
+                case=case,
+                kind=StaffTask.Kind.CALL_BORROWER,
+                detail=_("The borrower has had no news since %(date)s and our update did not reach them. "
+                         "Call them today and tell them where their application stands.")
+                % {"date": timezone.localtime(case.last_news).strftime("%Y-%m-%d")},
+                at=now,
+                due_at=staff.end_of_business_day(now),
+            )
+            LoanCase.objects.filter(pk=case.pk).update(needs_attention=True)
+            asked += 1
+    return asked
 
 
 def unacknowledged(now=None):
@@ -157,7 +171,7 @@ def escalate_unacknowledged(now=None) -> int:
             DeliveryEvent.objects.bulk_create(
                 [DeliveryEvent(notification=n, kind="escalated", created_at=now) for n in notices]
             )
-            services.task_create(
+            staff.task_create(
                 case=first.case,
                 kind=StaffTask.Kind.CALL_BORROWER,
                 notification=first,

@@ -30,6 +30,9 @@ class NotificationStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
     BOUNCED = "bounced", _("Bounced")
     CANCELLED = "cancelled", _("Cancelled")
+    # Written for a channel whose contact is known not to work; not sent.
+    # Correcting the contact sends the latest such notice to the new one.
+    SUPPRESSED = "suppressed", _("Not sent (contact not working)")
 
 
 # Statuses in which the notice still waits for the system to act.
@@ -45,6 +48,10 @@ DELIVERED_STATUSES = (
 SEEN_STATUSES = (NotificationStatus.SENT,) + DELIVERED_STATUSES
 # Ended without reaching the borrower: a person must act (a staff task exists).
 FAILED_STATUSES = (NotificationStatus.FAILED, NotificationStatus.BOUNCED)
+# Copies of a piece of news that did not and will not reach the borrower.
+NOT_WORKING_STATUSES = FAILED_STATUSES + (NotificationStatus.SUPPRESSED,)
+# The order in which the same news is tried on the borrower's channels.
+FAILOVER_ORDER = (Channel.SMS, Channel.EMAIL)
 
 
 class MessageTemplate(models.Model):
@@ -124,6 +131,9 @@ class Notification(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    # When this notice's news was sent on the next channel instead (it failed
+    # finally, or its provider's circuit was open): failover happens once.
+    failed_over_at = models.DateTimeField(_("failed over at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
@@ -173,6 +183,8 @@ class StaffTask(models.Model):
         VERIFY_CONTACT = "verify_contact", _("Verify contact details")
         BORROWER_QUESTION = "borrower_question", _("Answer the borrower's question")
         PHONE_NOTICE = "phone_notice", _("Tell the borrower by phone")
+        # A call that did not reach the borrower, handed to the branch supervisor.
+        ESCALATION = "escalation", _("Borrower not reached: escalated")
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
@@ -197,6 +209,8 @@ class StaffTask(models.Model):
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Set when the person doing the task spoke to the borrower.
+    reached_at = models.DateTimeField(_("borrower reached at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("staff task")
@@ -215,3 +229,56 @@ class StaffTask(models.Model):
         """Still open although the officer already called: the borrower was not
         reached (each attempt is noted in `outcome`), so it is not answered."""
         return self.status == self.Status.OPEN and bool(self.outcome)
+
+
+class BorrowerNews(models.Model):
+    """A moment news reached the borrower: a message delivered to them by
+    email or SMS, a call that reached them, or their own action (they opened
+    the status page, acknowledged a message). Silence is measured on these
+    rows, never on what was merely written or sent. Append-only."""
+
+    class How(models.TextChoices):
+        EMAIL = "email", _("Email delivered")
+        SMS = "sms", _("SMS delivered")
+        CALL = "call", _("Call reached the borrower")
+        STATUS_PAGE = "status_page", _("Borrower opened the status page")
+        ACKNOWLEDGED = "acknowledged", _("Borrower acknowledged a message")
+
+    case = models.ForeignKey(LoanCase, verbose_name=_("case"), on_delete=models.CASCADE, related_name="news")
+    at = models.DateTimeField(_("at"))
+    how = models.CharField(_("how"), max_length=20, choices=How.choices)
+    notification = models.ForeignKey(
+        Notification, verbose_name=_("notification"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("news reaching the borrower")
+        verbose_name_plural = _("news reaching the borrower")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["case", "at"], name="news_case_time_idx")]
+
+    def __str__(self):
+        return f"{self.case_id}: {self.how} {self.at}"
+
+
+class ProviderCircuit(models.Model):
+    """A circuit breaker per sending channel, shared by every worker.
+
+    After CIRCUIT_FAILURES consecutive failed attempts (an outage, not a bad
+    address) the circuit opens for CIRCUIT_COOL_OFF seconds: notices on the
+    channel wait instead of hammering the provider, and their news goes out
+    on the borrower's next channel at once. The first attempt after the
+    cool-off is the probe: success closes the circuit, failure reopens it."""
+
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, primary_key=True)
+    consecutive_failures = models.PositiveIntegerField(_("consecutive failures"), default=0)
+    open_until = models.DateTimeField(_("open until"), null=True, blank=True)
+    opened_count = models.PositiveIntegerField(_("times opened"), default=0)
+    updated_at = models.DateTimeField(_("updated at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("provider circuit")
+        verbose_name_plural = _("provider circuits")
+
+    def __str__(self):
+        return f"{self.channel}: {self.consecutive_failures}"

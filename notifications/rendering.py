@@ -46,6 +46,7 @@ SAMPLE_CONTEXT = {
     "next_step": "我们的审批团队正在审核您的申请。",
     "expected_date": "2026年3月9日",
     "previous_date": "2026年3月6日",
+    "next_update_date": "2026年3月12日",
     "reason": "所在城市房贷政策调整",
     "documents": "收入证明、银行流水",
     "branch_name": "朝阳支行",
@@ -81,14 +82,16 @@ def context_for(case, language, reason="", extra=None):
             "stage": str(CaseState(case.status).label),
             "next_step": str(NEXT_STEP.get(case.status, "")),
             "expected_date": expected,
-            # A hold reminder repeats the reason the case was held for.
-            "reason": reason or (case.hold_reason if case.status == CaseState.ON_HOLD else ""),
+            # A hold reminder repeats the reason the case was held for. The
+            # templates end the reason with their own full stop.
+            "reason": (reason or (case.hold_reason if case.status == CaseState.ON_HOLD else "")).rstrip("。．.!！ "),
             "documents": ("、" if language.startswith("zh") else ", ").join(documents),
             "branch_name": case.branch.name,
             "hotline": case.branch.hotline,
             "hotline_hours": case.branch.hotline_hours,
             "status_url": LINK_PLACEHOLDER,
             "previous_date": "",
+            "next_update_date": "",
         }
         for key, value in (extra or {}).items():
             values[key] = date_format(value, "DATE_FORMAT") if isinstance(value, datetime.date) else value

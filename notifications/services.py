@@ -13,8 +13,9 @@ CONTRACT (other apps call these; keep the signatures):
   notification_acknowledge(*, notification, at=None) -> bool
   notification_retry(*, notification, actor) -> Notification
   notification_mark_handled(*, notification, actor, note="") -> Notification
-  task_create(*, case, kind, detail="", notification=None, callback_time="", assigned_to=None, at=None) -> StaffTask
   task_complete(*, task, actor, outcome, reached=True) -> StaffTask
+  contact_corrected(*, case, channel, actor, at) -> Notification | None   (called by cases.services)
+  (staff tasks themselves: notifications.staff; news that reached the borrower: notifications.news)
 
 The transition service calls notices_for_transition inside its transaction:
 the rows commit with the transition or not at all, and dispatch is queued
@@ -31,20 +32,23 @@ import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, TextField, Value, When
-from django.db.models.functions import Coalesce, Concat
+from django.db.models import Case, F, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases import sla
 from cases.identity import mask_contact
 from cases.models import LoanCase
 from cases.selectors import user_can_access_case
 from loanflow.bulk_insert import insert_many
-from notifications import defaults, dispatch, rendering
+from notifications import circuit, defaults, dispatch, news, rendering, staff
 from notifications.conf import conf
 from notifications.models import (
+    FAILOVER_ORDER,
+    NOT_WORKING_STATUSES,
+    PENDING_STATUSES,
     SEEN_STATUSES,
+    BorrowerNews,
     Channel,
     DeliveryEvent,
     MessageTemplate,
@@ -149,13 +153,26 @@ def _templates(keys):
     return found
 
 
+def _contact(case, channel):
+    """The contact on file for a channel, whether or not it works ("" for
+    the status page and phone calls, which need none)."""
+    if channel == Channel.EMAIL:
+        return case.borrower_email
+    if channel == Channel.SMS:
+        return case.borrower_phone
+    return ""
+
+
+def _unreachable(case, channel) -> bool:
+    return (channel == Channel.EMAIL and case.email_unreachable) or (channel == Channel.SMS and case.phone_unreachable)
+
+
 def _recipient(case, channel):
     """Where the notice goes, or None when the borrower cannot be reached there."""
-    if channel == Channel.EMAIL:
-        return case.borrower_email if case.borrower_email and not case.email_unreachable else None
-    if channel == Channel.SMS:
-        return case.borrower_phone if case.borrower_phone and not case.phone_unreachable else None
-    return ""  # status page and phone call: the case itself
+    if channel not in (Channel.EMAIL, Channel.SMS):
+        return ""
+    contact = _contact(case, channel)
+    return contact if contact and not _unreachable(case, channel) else None
 
 
 def _build(case, key, at, templates, record=None, reason="", channels=None, extra=None):
@@ -165,12 +182,19 @@ def _build(case, key, at, templates, record=None, reason="", channels=None, extr
         if template_key != key or (channels is not None and channel not in channels):
             continue
         recipient = _recipient(case, channel)
-        if recipient is None:
+        # A contact known not to work still gets the notice, written but not
+        # sent, so that correcting the contact can send it the latest news.
+        suppressed = recipient is None and _unreachable(case, channel) and bool(_contact(case, channel))
+        if recipient is None and not suppressed:
             continue
         if context is None:
             context = rendering.context_for(case, template.language, reason=reason, extra=extra)
         subject, text, html = _render_safely(template, context, case)
         on_page = channel == Channel.STATUS_PAGE
+        if on_page:
+            status = NotificationStatus.DELIVERED  # shown on the page as soon as it is written
+        else:
+            status = NotificationStatus.SUPPRESSED if suppressed else NotificationStatus.QUEUED
         notices.append(
             Notification(
                 case=case,
@@ -178,12 +202,11 @@ def _build(case, key, at, templates, record=None, reason="", channels=None, extr
                 key=key,
                 channel=channel,
                 language=template.language,
-                recipient=recipient,
-                # Shown on the borrower's page as soon as it is written.
-                status=NotificationStatus.DELIVERED if on_page else NotificationStatus.QUEUED,
+                recipient=_contact(case, channel) if suppressed else recipient,
+                status=status,
                 sent_at=at if on_page else None,
                 delivered_at=at if on_page else None,
-                next_attempt_at=None if on_page else at,
+                next_attempt_at=at if status == NotificationStatus.QUEUED else None,
                 subject=subject,
                 body=text,
                 body_html=html,
@@ -267,36 +290,140 @@ def _event(notification_id, kind, at, detail="", **extra):
 
 
 def notice_failed(notification, *, unreachable, at):
-    """A notice ended without reaching the borrower: a person must act.
-
-    Runs in the caller's transaction, after the status changed."""
-    case_id = notification.case_id
-    fields = {"needs_attention": True}
-    if unreachable and notification.channel == Channel.EMAIL:
-        fields["email_unreachable"] = True
-    if unreachable and notification.channel == Channel.SMS:
-        fields["phone_unreachable"] = True
-    LoanCase.objects.filter(pk=case_id).update(**fields)
-    kind = StaffTask.Kind.VERIFY_CONTACT if unreachable else StaffTask.Kind.CALL_BORROWER
-    if StaffTask.objects.filter(notification=notification, kind=kind, status=StaffTask.Status.OPEN).exists():
+    """A notice ended without reaching the borrower, in the caller's
+    transaction, after its status changed: a named person gets a task (check
+    the contact, or call), and the same news goes out on the next channel at
+    once. A phone call that did not reach the borrower is escalated to the
+    branch supervisor the same business day."""
+    case = notification.case
+    if notification.channel == Channel.PHONE:
+        LoanCase.objects.filter(pk=case.pk).update(needs_attention=True)
+        staff.escalate(
+            case=case,
+            notification=notification,
+            at=at,
+            detail=_("The officer could not reach the borrower by phone about “%(subject)s”: %(outcome)s. "
+                     "Reach them today, or find a working contact.")
+            % {"subject": _subject(notification), "outcome": (notification.last_error or "-")[:200]},
+        )
         return
     if unreachable:
-        detail = _("The borrower's %(channel)s (%(recipient)s) does not work: %(error)s. Check the contact details and tell the borrower by phone.")
+        _contact_failed(notification, at)
     else:
-        detail = _("The %(channel)s notice could not be delivered: %(error)s. Call the borrower and tell them.")
-    # The error is masked where it is stored; again here for rows stored before that.
-    error = hide_recipient(notification.last_error or "", notification.recipient)
-    task_create(
+        LoanCase.objects.filter(pk=case.pk).update(needs_attention=True)
+        if not StaffTask.objects.filter(
+            notification=notification, kind=StaffTask.Kind.CALL_BORROWER, status=StaffTask.Status.OPEN
+        ).exists():
+            staff.task_create(
+                case=case,
+                kind=StaffTask.Kind.CALL_BORROWER,
+                notification=notification,
+                detail=_("The %(channel)s notice could not be delivered: %(error)s. Call the borrower and tell them.")
+                % {"channel": notification.get_channel_display(), "error": _error_text(notification)},
+                at=at,
+            )
+    failover(notification, at=at)
+
+
+def _contact_failed(notification, at):
+    """The contact itself is wrong: flag it (later notices on the channel are
+    written as suppressed, not sent) and ask the officer to verify it."""
+    flag = "email_unreachable" if notification.channel == Channel.EMAIL else "phone_unreachable"
+    LoanCase.objects.filter(pk=notification.case_id).update(needs_attention=True, **{flag: True})
+    if StaffTask.objects.filter(
+        case_id=notification.case_id, kind=StaffTask.Kind.VERIFY_CONTACT, status=StaffTask.Status.OPEN,
+        notification__channel=notification.channel,
+    ).exists():
+        return
+    staff.task_create(
         case=notification.case,
-        kind=kind,
+        kind=StaffTask.Kind.VERIFY_CONTACT,
         notification=notification,
-        detail=detail % {
+        detail=_("The borrower's %(channel)s (%(recipient)s) does not work: %(error)s. Check the contact details, "
+                 "correct them on the case page, and tell the borrower by phone.")
+        % {
             "channel": notification.get_channel_display(),
             "recipient": mask_contact(notification.recipient),
-            "error": error[:200] or "-",
+            "error": _error_text(notification),
         },
         at=at,
     )
+
+
+def _error_text(notification):
+    # The error is masked where it is stored; again here for rows stored before that.
+    return hide_recipient(notification.last_error or "", notification.recipient)[:200] or "-"
+
+
+def _subject(notification):
+    return notification.subject or notification.key
+
+
+def _same_news(notification):
+    """Every copy of the news `notification` carries (one per channel)."""
+    return Notification.objects.filter(
+        case_id=notification.case_id,
+        key=notification.key,
+        transition_id=notification.transition_id,
+        created_at=notification.created_at,
+    )
+
+
+def failover(notification, *, at):
+    """The news of a notice that failed, or waits behind an open circuit,
+    goes out on the borrower's next working channel at once; when none
+    works, a person is asked to call. Once per notice."""
+    if not Notification.objects.filter(pk=notification.pk, failed_over_at__isnull=True).update(failed_over_at=at):
+        return None
+    copies = list(_same_news(notification).exclude(pk=notification.pk))
+    reached = news.news_since(notification.case_id, notification.created_at)
+    if reached is not None:
+        # The borrower had this news (or later news) some other way.
+        staff.tasks_close_for_news(
+            case_id=notification.case_id, at=at, notification_ids=[notification.pk],
+            outcome=_("Closed by itself: news reached the borrower (%(how)s, %(at)s).")
+            % {"how": reached.get_how_display(), "at": timezone.localtime(reached.at).strftime("%Y-%m-%d %H:%M")},
+        )
+        staff.clear_attention_if_done(notification.case_id)
+        return None
+    on_its_way = [
+        c for c in copies
+        if c.channel in FAILOVER_ORDER and c.status in PENDING_STATUSES + (NotificationStatus.SENT,)
+        and c.failed_over_at is None
+    ]
+    if on_its_way:
+        return None  # that copy's own outcome decides; it fails over in turn
+    case = LoanCase.objects.select_related("branch").get(pk=notification.case_id)
+    tried = {c.channel for c in copies} | {notification.channel}
+    for channel in FAILOVER_ORDER:
+        if channel in tried or _recipient(case, channel) is None or circuit.is_open(channel, at):
+            continue
+        templates = _templates({notification.key})
+        fresh = _build(
+            case, notification.key, notification.created_at, templates, record=notification.transition,
+            reason=notification.transition.reason if notification.transition_id else "", channels=[channel],
+        )
+        for copy in fresh:
+            copy.next_attempt_at = at
+        written = notices_write(fresh)
+        if written:
+            _event(notification.pk, "failover", at, detail=channel)
+            return written[0]
+    # No outbound channel works: a person calls, unless someone already is.
+    if not staff.someone_reaching_out(case.pk):
+        staff.task_create(
+            case=case,
+            kind=StaffTask.Kind.CALL_BORROWER,
+            notification=notification,
+            detail=_("No channel reaches the borrower for “%(subject)s” (%(channel)s: %(error)s). "
+                     "Call them today and tell them.")
+            % {"subject": _subject(notification), "channel": notification.get_channel_display(),
+               "error": _error_text(notification)},
+            at=at,
+            due_at=staff.end_of_business_day(at),
+        )
+    LoanCase.objects.filter(pk=case.pk).update(needs_attention=True)
+    return None
 
 
 # Provider events (email tracking webhooks, SMS delivery receipts): what each
@@ -339,20 +466,37 @@ def _apply_provider_event(notification, kind, at, reject_reason):
     rows = Notification.objects.filter(pk=notification.pk)
     status = notification.status
     if kind in _DELIVERED_EVENTS and status in (NotificationStatus.SENDING, NotificationStatus.SENT):
-        return rows.update(status=NotificationStatus.DELIVERED, delivered_at=at)
+        rows.update(status=NotificationStatus.DELIVERED, delivered_at=at)
+        _news_delivered(notification, at)
+        return True
     if kind in _READ_EVENTS and status in (NotificationStatus.SENT, NotificationStatus.DELIVERED):
-        return rows.update(status=NotificationStatus.READ, delivered_at=Coalesce(F("delivered_at"), Value(at)),
-                           read_at=at)
+        rows.update(status=NotificationStatus.READ, delivered_at=Coalesce(F("delivered_at"), Value(at)), read_at=at)
+        if status == NotificationStatus.SENT:  # opened before the delivery receipt came
+            _news_delivered(notification, at)
+        return True
     failed = kind in _BOUNCE_EVENTS or kind in _FAILED_EVENTS
-    # A bounce after the borrower read or acknowledged the message changes nothing.
+    unreachable = kind in _BOUNCE_EVENTS or (reject_reason or "") in _UNREACHABLE_REASONS
+    error = f"{kind}: {reject_reason or ''}".strip(": ")
     if failed and status in (NotificationStatus.SENDING, NotificationStatus.SENT, NotificationStatus.DELIVERED):
         new = NotificationStatus.BOUNCED if kind in _BOUNCE_EVENTS else NotificationStatus.FAILED
-        rows.update(status=new, failed_at=at, last_error=f"{kind}: {reject_reason or ''}".strip(": "))
+        rows.update(status=new, failed_at=at, last_error=error)
         notification.refresh_from_db()
-        unreachable = kind in _BOUNCE_EVENTS or (reject_reason or "") in _UNREACHABLE_REASONS
         notice_failed(notification, unreachable=unreachable, at=at)
         return True
+    if failed and unreachable and status in (NotificationStatus.READ, NotificationStatus.ACKNOWLEDGED):
+        # A late bounce: the borrower saw this news on the status page, but
+        # the address or number itself is wrong, and the next message would
+        # go there. The status stays (they had the news); the contact is flagged.
+        rows.update(last_error=error)
+        notification.last_error = error
+        _contact_failed(notification, at)
+        return True
     return False
+
+
+def _news_delivered(notification, at):
+    if notification.channel in (Channel.EMAIL, Channel.SMS):
+        news.news_record(case_id=notification.case_id, at=at, how=notification.channel, notification=notification)
 
 
 # --- The borrower --------------------------------------------------------------
@@ -368,8 +512,19 @@ def notification_mark_read(*, notification, at=None) -> bool:
     return bool(changed)
 
 
+def status_page_opened(*, case, unread=True, at=None) -> int:
+    """The borrower opened their status page: that is news reaching them,
+    and (if the page showed any unread) its notices are read. Returns the
+    number marked read. A reload within the hour costs one query."""
+    at = at or timezone.now()
+    if not news.visited_recently(case.pk, at):
+        with transaction.atomic():
+            news.news_record(case_id=case.pk, at=at, how=BorrowerNews.How.STATUS_PAGE)
+    return notifications_mark_read_for_case(case=case, at=at) if unread else 0
+
+
 def notifications_mark_read_for_case(*, case, at=None) -> int:
-    """The borrower opened their page: every notice shown there is read."""
+    """Every notice the status page shows is read (the borrower opened it)."""
     at = at or timezone.now()
     rows = Notification.objects.filter(case=case, read_at__isnull=True)
     ids = list(rows.filter(status__in=SEEN_STATUSES).values_list("pk", flat=True))
@@ -411,15 +566,13 @@ def notification_acknowledge(*, notification, at=None) -> bool:
         )
         if changed:
             _event(notification.pk, "acknowledged", at)
-            StaffTask.objects.filter(
+            news.news_record(
+                case_id=notification.case_id, at=at, how=BorrowerNews.How.ACKNOWLEDGED, notification=notification
+            )
+            staff.tasks_close_unacknowledged(
                 case_id=notification.case_id,
-                kind=StaffTask.Kind.CALL_BORROWER,
-                status=StaffTask.Status.OPEN,
-                notification__escalated_at__isnull=False,
-                notification__created_at__lte=notification.created_at,
-            ).update(
-                status=StaffTask.Status.DONE,
-                completed_at=at,
+                up_to=notification.created_at,
+                at=at,
                 outcome=_("The borrower acknowledged the message on the status page."),
             )
     notification.refresh_from_db()
@@ -448,19 +601,23 @@ def notification_retry(*, notification, actor):
             code="unreachable",
             params={"channel": notification.get_channel_display()},
         )
-    now = timezone.now()
     with transaction.atomic():
-        changed = Notification.objects.filter(
-            pk=notification.pk, status__in=[NotificationStatus.FAILED, NotificationStatus.BOUNCED]
-        ).update(
-            status=NotificationStatus.QUEUED, recipient=recipient, next_attempt_at=now, attempts=0,
-            failed_at=None, last_error="", provider_message_id=None,
-        )
-        if changed:
-            _event(notification.pk, "retry", now, detail=actor.get_username())
-            transaction.on_commit(functools.partial(dispatch.queue, [notification.pk]), robust=True)
+        _requeue(notification, recipient, timezone.now(), "retry", actor.get_username())
     notification.refresh_from_db()
     return notification
+
+
+def _requeue(notification, recipient, at, event_kind, detail):
+    """Send a notice that did not reach the borrower again, to `recipient`,
+    as a fresh start (attempts, provider id and failover reset)."""
+    changed = Notification.objects.filter(pk=notification.pk, status__in=NOT_WORKING_STATUSES).update(
+        status=NotificationStatus.QUEUED, recipient=recipient, next_attempt_at=at, attempts=0,
+        failed_at=None, last_error="", provider_message_id=None, failed_over_at=None,
+    )
+    if changed:
+        _event(notification.pk, event_kind, at, detail=detail)
+        transaction.on_commit(functools.partial(dispatch.queue, [notification.pk]), robust=True)
+    return bool(changed)
 
 
 def notification_mark_handled(*, notification, actor, note=""):
@@ -473,98 +630,54 @@ def notification_mark_handled(*, notification, actor, note=""):
         )
         if changed:
             _event(notification.pk, "handled", now, detail=note)
-            StaffTask.objects.filter(notification=notification, status=StaffTask.Status.OPEN).update(
-                status=StaffTask.Status.DONE, completed_at=now, completed_by=actor, outcome=note
-            )
-            _clear_attention_if_done(notification.case_id)
+            for task in StaffTask.objects.filter(notification=notification, status=StaffTask.Status.OPEN):
+                staff.task_close(task, outcome=note, at=now, actor=actor)
+            staff.clear_attention_if_done(notification.case_id)
     notification.refresh_from_db()
     return notification
 
 
-def _clear_attention_if_done(case_id):
-    open_work = StaffTask.objects.filter(
-        case_id=case_id,
-        status=StaffTask.Status.OPEN,
-        kind__in=[StaffTask.Kind.CALL_BORROWER, StaffTask.Kind.VERIFY_CONTACT],
-    ).exists()
-    if not open_work:
-        LoanCase.objects.filter(pk=case_id, needs_attention=True).update(needs_attention=False)
-
-
-def task_create(*, case, kind, detail="", notification=None, callback_time="", assigned_to=None, at=None):
-    """A task for the case's officer (or `assigned_to`), due the next business day."""
-    at = at or timezone.now()
-    due = sla.deadline(at, 1)
-    return StaffTask.objects.create(
-        case=case,
-        kind=kind,
-        detail=detail,
-        notification=notification,
-        callback_time=callback_time,
-        # By id: the case's officer need not be read (one query per task in a loop).
-        assigned_to_id=assigned_to.pk if assigned_to else case.officer_id,
-        due_at=due,
-        created_at=at,
-    )
-
-
 def task_complete(*, task, actor, outcome, reached=True):
-    """Record what came of a task. For a phone notice, reaching the borrower
-    delivers the notice; not reaching them fails it like any undelivered
-    notice (a call-back task, the case needs attention). For a call about a
-    failed notice, reaching them handles it. A borrower's question stays open
-    until the borrower is reached: the attempt is noted, nothing is answered."""
+    """Record what came of a task.
+
+    Reaching the borrower is news for them: it delivers a phone notice and
+    handles a failed one. Not reaching them never ends the matter: a call
+    about a failed notice, or a contact check, is escalated to the branch
+    supervisor the same business day; a phone notice fails and is escalated;
+    an escalation or a borrower's question stays open with the attempt noted."""
     _require_access(actor, task.case)
     outcome = (outcome or "").strip()
     if not outcome:
         raise ValidationError(_("Please say what came of it (for a call: what the borrower was told)."), code="outcome")
     now = timezone.now()
-    if task.kind == StaffTask.Kind.BORROWER_QUESTION and not reached:
-        return _question_attempt(task, actor, outcome, now)
     with transaction.atomic():
-        changed = StaffTask.objects.filter(pk=task.pk, status=StaffTask.Status.OPEN).update(
-            status=StaffTask.Status.DONE,
-            # Earlier unanswered calls (see _question_attempt) stay on record.
-            outcome=Case(
-                When(outcome="", then=Value(outcome)),
-                default=Concat(F("outcome"), Value("\n" + outcome), output_field=TextField()),
-                output_field=TextField(),
-            ),
-            completed_at=now,
-            completed_by=actor,
+        if not reached and task.kind in (StaffTask.Kind.BORROWER_QUESTION, StaffTask.Kind.ESCALATION):
+            staff.task_note_attempt(task, actor=actor, outcome=outcome, at=now)
+        elif staff.task_close(task, outcome=outcome, at=now, actor=actor, reached=reached):
+            _task_outcome(task, actor, outcome, reached, now)
+    task.refresh_from_db()
+    return task
+
+
+def _task_outcome(task, actor, outcome, reached, now):
+    notification = Notification.objects.select_for_update().get(pk=task.notification_id) if task.notification_id else None
+    if task.kind == StaffTask.Kind.PHONE_NOTICE and notification is not None:
+        _phone_notice_outcome(notification, reached, outcome, now)
+    elif reached and notification is not None:
+        Notification.objects.filter(pk=notification.pk, handled_at__isnull=True).update(handled_at=now, handled_by=actor)
+        _event(notification.pk, "handled", now, detail=outcome)
+    if reached:
+        news.news_record(case_id=task.case_id, at=now, how=BorrowerNews.How.CALL, notification=notification)
+        staff.clear_attention_if_done(task.case_id)
+    elif task.kind in (StaffTask.Kind.CALL_BORROWER, StaffTask.Kind.VERIFY_CONTACT):
+        staff.escalate(
+            case=task.case,
+            notification=notification,
+            at=now,
+            detail=_("%(user)s could not reach the borrower (%(task)s): %(outcome)s. Reach them today, or find a "
+                     "working contact.")
+            % {"user": actor.get_username(), "task": task.get_kind_display(), "outcome": outcome[:300]},
         )
-        if changed and task.notification_id:
-            notification = Notification.objects.select_for_update().get(pk=task.notification_id)
-            if task.kind == StaffTask.Kind.PHONE_NOTICE:
-                _phone_notice_outcome(notification, reached, outcome, now)
-            elif reached:
-                Notification.objects.filter(pk=notification.pk, handled_at__isnull=True).update(
-                    handled_at=now, handled_by=actor
-                )
-                _event(notification.pk, "handled", now, detail=outcome)
-        if changed and reached:
-            _clear_attention_if_done(task.case_id)
-    task.refresh_from_db()
-    return task
-
-
-def _question_attempt(task, actor, outcome, now):
-    """The officer called about a borrower's question and did not reach them.
-
-    The task stays open (the borrower's page must not say it was answered,
-    and the officer's list keeps it); each attempt is added to its outcome."""
-    with transaction.atomic():
-        current = StaffTask.objects.select_for_update().filter(pk=task.pk, status=StaffTask.Status.OPEN).first()
-        if current is not None:
-            note = _("%(at)s, %(user)s: not reached. %(outcome)s") % {
-                "at": timezone.localtime(now).strftime("%Y-%m-%d %H:%M"),
-                "user": actor.get_username(),
-                "outcome": outcome,
-            }
-            current.outcome = "\n".join(line for line in (current.outcome, note) if line)
-            current.save(update_fields=["outcome"])
-    task.refresh_from_db()
-    return task
 
 
 def _phone_notice_outcome(notification, reached, outcome, now):
@@ -576,11 +689,32 @@ def _phone_notice_outcome(notification, reached, outcome, now):
             _event(notification.pk, "delivered", now, detail=outcome)
     elif rows.update(status=NotificationStatus.FAILED, failed_at=now, claimed_at=None, last_error=outcome[:500]):
         _event(notification.pk, "failed", now, detail=outcome)
-        # The same end as any undelivered notice: the case needs attention and
-        # a call-back task is written. That task is a CALL_BORROWER, which
-        # completes without sending anything, so no phone task breeds another.
         notification.refresh_from_db()
         notice_failed(notification, unreachable=False, at=now)
+
+
+def contact_corrected(*, case, channel, actor, at):
+    """The borrower's contact for `channel` was corrected (cases.services,
+    in its transaction): the contact checks are done, and the latest news
+    that did not reach the borrower there goes to the new contact (or, with
+    none, a progress update). Returns the notice sent, if any."""
+    staff.tasks_close_for_contact(
+        case_id=case.pk, channel=channel, actor=actor, at=at,
+        outcome=_("The contact was corrected by %(user)s.") % {"user": actor.get_username()},
+    )
+    staff.clear_attention_if_done(case.pk)
+    latest = (
+        Notification.objects.filter(case=case, channel=channel, status__in=NOT_WORKING_STATUSES)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    recipient = _recipient(case, channel)
+    if latest is not None and _requeue(latest, recipient, at, "resent_to_corrected_contact", actor.get_username()):
+        return latest
+    if case.is_final:
+        return None
+    written = notices_write(_build(case, "progress_update", at, _templates({"progress_update"}), channels=[channel]))
+    return written[0] if written else None
 
 
 # --- Demo data -------------------------------------------------------------------

@@ -13,11 +13,9 @@ def sweep():
 
 
 def send_progress_updates():
-    return followup.send_progress_updates()
-
-
-def send_hold_reminders():
-    return followup.send_hold_reminders()
+    """Updates for silent borrowers (held ones included), then calls for
+    those an earlier update did not reach."""
+    return {"updates": followup.send_progress_updates(), "calls": followup.call_the_unreached()}
 
 
 def escalate_unacknowledged():

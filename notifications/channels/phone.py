@@ -7,7 +7,8 @@ from notifications.channels import SendResult
 class PhoneChannel:
     def send(self, notification, text, html) -> SendResult:
         from notifications.models import StaffTask
-        from notifications.services import display_body, task_create
+        from notifications.services import display_body
+        from notifications.staff import task_create
 
         # One open task per notice even if a dead worker's claim is retried.
         # A finished one does not count: after a staff retry the officer must

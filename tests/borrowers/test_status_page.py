@@ -215,9 +215,10 @@ def test_it_shows_no_personal_data_beyond_the_masked_forms(borrower, case, peopl
 def test_it_renders_the_page_in_few_queries(borrower, case, people, django_assert_max_num_queries):
     drive_to(case, "registration", people)
     page(borrower)  # first view marks the notices read
-    # Session, link with case and branch, notices, questions; then the
-    # session save the project does on every request (3 with its savepoint).
-    with django_assert_max_num_queries(7):
+    # Session, link with case and branch, notices, questions, whether the
+    # borrower's visit this hour is already counted as news; then the session
+    # save the project does on every request (3 with its savepoint).
+    with django_assert_max_num_queries(8):
         page(borrower)
 
 

@@ -108,7 +108,6 @@ def test_on_5_january_2027_cases_open_and_every_follow_up_job_runs(client, branc
         assert sla.due_date(new.due_at) == D(2027, 1, 12) and new.deadline_provisional
         assert followup.send_progress_updates() >= 1
         assert Notification.objects.filter(case=silent, key="progress_update").exists()
-        assert followup.send_hold_reminders() == 1
         assert Notification.objects.filter(case=held, key="hold_reminder").exists()
         # The silent case's sign notices went unacknowledged for 3 business days.
         assert followup.escalate_unacknowledged() >= 1

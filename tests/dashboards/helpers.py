@@ -2,7 +2,7 @@
 
 import datetime
 
-from notifications import services as notification_services
+from notifications import staff
 from notifications.models import Channel, Notification, NotificationStatus, StaffTask
 
 
@@ -27,6 +27,6 @@ def make_notice(case, status=NotificationStatus.FAILED, channel=Channel.SMS, at=
 
 
 def make_task(case, kind=StaffTask.Kind.CALL_BORROWER, assigned_to=None, at=None):
-    return notification_services.task_create(
+    return staff.task_create(
         case=case, kind=kind, detail="短信发送失败", assigned_to=assigned_to, at=at or case.entered_state_at
     )

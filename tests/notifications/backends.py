@@ -1,7 +1,10 @@
-"""Email backends with a provider outage, for the retry tests."""
+"""Email and SMS backends with provider outages and wrong numbers, for the retry and failover tests."""
 
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
+
+from notifications.channels import DeliveryError
+from notifications.channels.sms import LocmemSmsBackend
 
 
 class Outage:
@@ -30,3 +33,25 @@ class RefusingEmailBackend(EmailBackend):
 
 def message_ids():
     return [m.extra_headers["Message-ID"] for m in mail.outbox]
+
+
+class SmsOutage:
+    down = False
+    calls = 0
+
+
+class FlakySmsBackend(LocmemSmsBackend):
+    """An SMS gateway that times out while `SmsOutage.down`."""
+
+    def send_message(self, message):
+        SmsOutage.calls += 1
+        if SmsOutage.down:
+            raise DeliveryError("SMS gateway unreachable: read timeout")
+        return super().send_message(message)
+
+
+class InvalidNumberSmsBackend(LocmemSmsBackend):
+    """A gateway that says the number does not exist."""
+
+    def send_message(self, message):
+        raise DeliveryError("SMS gateway refused (400): invalid_number", permanent=True, unreachable=True)

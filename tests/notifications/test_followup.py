@@ -68,15 +68,16 @@ def test_a_delivered_update_restarts_the_count(signed_case):
         assert followup.send_progress_updates() == 1
 
 
-def test_no_update_at_night_or_for_closed_or_held_cases(signed_case, branch_a, officer, supervisor):
+def test_no_update_at_night_or_for_closed_cases(signed_case, branch_a, officer):
     with time_machine.travel(at(5, 7, 23), tick=False):
         assert followup.send_progress_updates() == 0
     withdrawn = new_case(branch_a, officer, at(4, 29, 9))
     with time_machine.travel(at(4, 29), tick=False):
         services.case_withdraw(case=withdrawn, actor=officer, reason="借款人撤回", at=at(4, 29))
-        cases_hold(cases=LoanCase.objects.filter(pk=signed_case.pk), actor=supervisor, reason="政策调整")
+        send_due()
     with time_machine.travel(at(5, 7), tick=False):
-        assert followup.send_progress_updates() == 0
+        assert followup.send_progress_updates() == 1  # the signed case only
+    assert not progress_updates(withdrawn).exists()
 
 
 def test_a_case_nobody_has_told_anything_gets_an_update(branch_a, officer):
@@ -86,21 +87,27 @@ def test_a_case_nobody_has_told_anything_gets_an_update(branch_a, officer):
     assert progress_updates(case).exists()
 
 
-def test_a_held_case_gets_reminders_at_the_configured_interval(signed_case, supervisor, settings):
-    settings.NOTIFICATIONS_HOLD_REMINDER_DAYS = 2
+def test_a_held_case_is_kept_informed_like_any_other(signed_case, supervisor):
     with time_machine.travel(at(4, 30), tick=False):
         cases_hold(cases=LoanCase.objects.filter(pk=signed_case.pk), actor=supervisor, reason="所在城市房贷政策调整")
-    # Two business days after 30 April: 6 and 7 May.
-    with time_machine.travel(at(5, 6), tick=False):
-        assert followup.send_hold_reminders() == 0
+        send_due()  # the hold notice reaches the borrower on 30 April
+    # Its silence counts like any case's: 6 and 7 May are two whole business
+    # days without news, so the reminder goes out on 8 May.
     with time_machine.travel(at(5, 7), tick=False):
-        assert followup.send_hold_reminders() == 1
-        assert followup.send_hold_reminders() == 0
+        assert followup.send_progress_updates() == 0
+    with time_machine.travel(at(5, 8), tick=False):
+        assert followup.send_progress_updates() == 1
+        assert followup.send_progress_updates() == 0
+        send_due()
     reminder = Notification.objects.get(case=signed_case, key="hold_reminder", channel=Channel.SMS)
-    assert "所在城市房贷政策调整" in reminder.body
-    # Next: 8 May and the make-up Saturday 9 May.
-    with time_machine.travel(at(5, 9), tick=False):
-        assert followup.send_hold_reminders() == 1
+    # Why it is held, and by when the bank writes next: 3 business days on
+    # (9 May, a make-up Saturday, 11 and 12 May).
+    assert "所在城市房贷政策调整。" in reminder.body and "我们最迟将于2026年5月12日再次告知您进展" in reminder.body
+    assert not progress_updates(signed_case).exists()
+    with time_machine.travel(at(5, 11), tick=False):
+        assert followup.send_progress_updates() == 0
+    with time_machine.travel(at(5, 12), tick=False):
+        assert followup.send_progress_updates() == 1
 
 
 @pytest.fixture

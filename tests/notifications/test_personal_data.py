@@ -10,6 +10,7 @@ from django.urls import reverse
 from cases import services
 from notifications import dispatch
 from notifications import services as notification_services
+from notifications import staff
 from notifications.channels import DeliveryError
 from notifications.channels.sms import BaseSmsBackend
 from notifications.models import (
@@ -120,7 +121,7 @@ def test_it_shows_a_branch_admin_only_their_branchs_notices_events_and_tasks(
     services.case_sign(case=theirs, actor=outsider, at=MONDAY)
     send_due()
     for each in (case, theirs):
-        notification_services.task_create(case=each, kind=StaffTask.Kind.CALL_BORROWER, detail="回电")
+        staff.task_create(case=each, kind=StaffTask.Kind.CALL_BORROWER, detail="回电")
 
     def listed(name):
         response = admin_officer.get(reverse(f"admin:notifications_{name}_changelist"))

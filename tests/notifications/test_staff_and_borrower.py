@@ -6,22 +6,27 @@ import uuid
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 
-from cases import reports, services
+from cases import reports, services, sla
 from cases.models import LoanCase
 from notifications import selectors
 from notifications import services as notification_services
 from notifications.demo import DemoOutcomes
-from notifications.models import Channel, Notification, NotificationStatus, StaffTask
+from notifications.models import BorrowerNews, Channel, Notification, NotificationStatus, StaffTask
 from tests.base import MONDAY, drive_to, make_case
 from tests.notifications.helpers import send_due
 
 
 @pytest.fixture
 def failed_sms(case, officer, settings):
+    """An SMS that failed for good, to a borrower with no email: nothing else
+    brought them the news, so the call task stays open."""
+    LoanCase.objects.filter(pk=case.pk).update(borrower_email="")
+    case.refresh_from_db()
     settings.NOTIFICATIONS_SMS_BACKEND = "notifications.channels.sms.HttpSmsBackend"
     settings.NOTIFICATIONS_SMS_GATEWAY_URL = ""  # misconfigured: a permanent failure
     services.case_sign(case=case, actor=officer, at=MONDAY)
@@ -99,20 +104,28 @@ def test_a_phone_notice_nobody_answered_fails_and_flags_the_case(case, people):
     assert LoanCase.objects.get(pk=case.pk).needs_attention
 
 
-def test_it_asks_for_a_call_back_when_a_phone_notice_reached_nobody(case, people):
+def test_a_phone_notice_that_reached_nobody_goes_to_the_branch_supervisor_the_same_day(case, people):
     drive_to(case, "rejected", people)
     send_due()
     phone_task = StaffTask.objects.get(case=case, kind=StaffTask.Kind.PHONE_NOTICE)
 
-    notification_services.task_complete(task=phone_task, actor=people["officer"], outcome="无人接听", reached=False)
+    with time_machine.travel(MONDAY + datetime.timedelta(hours=4), tick=False):  # Monday 14:00
+        notification_services.task_complete(task=phone_task, actor=people["officer"], outcome="无人接听", reached=False)
 
-    follow_up = StaffTask.objects.get(case=case, status=StaffTask.Status.OPEN)
-    assert follow_up.kind == StaffTask.Kind.CALL_BORROWER and follow_up.assigned_to == people["officer"]
-    assert follow_up.notification_id == phone_task.notification_id and "无人接听" in follow_up.detail
-    # Not reaching the borrower on the call-back ends there: no task breeds another.
-    notification_services.task_complete(task=follow_up, actor=people["officer"], outcome="仍无人接听", reached=False)
-    assert not StaffTask.objects.filter(case=case, status=StaffTask.Status.OPEN).exists()
+    escalation = StaffTask.objects.get(case=case, status=StaffTask.Status.OPEN)
+    assert escalation.kind == StaffTask.Kind.ESCALATION and escalation.assigned_to == people["supervisor"]
+    assert escalation.notification_id == phone_task.notification_id and "无人接听" in escalation.detail
+    assert sla.due_date(escalation.due_at) == sla.local_day(MONDAY)  # the same business day
+    # The supervisor not reaching them either keeps the task open, attempt noted.
+    notification_services.task_complete(task=escalation, actor=people["supervisor"], outcome="仍无人接听", reached=False)
+    escalation.refresh_from_db()
+    assert escalation.status == StaffTask.Status.OPEN and "仍无人接听" in escalation.outcome
     assert list(reports.notice_problems(people["officer"], "failed")) == [phone_task.notification]
+    # Reaching them ends it, and is news for the borrower.
+    notification_services.task_complete(task=escalation, actor=people["supervisor"], outcome="已告知", reached=True)
+    escalation.refresh_from_db()
+    assert escalation.status == StaffTask.Status.DONE and escalation.reached_at is not None
+    assert BorrowerNews.objects.filter(case=case, how="call").exists()
 
 
 def test_it_gives_the_officer_a_new_phone_task_when_a_failed_phone_notice_is_retried(case, people):
@@ -214,7 +227,7 @@ def test_setup_schedules_creates_the_sweeper_every_minute(db):
     sweeper = Schedule.objects.get(func="notifications.tasks.sweep")
     assert (sweeper.schedule_type, sweeper.minutes) == (Schedule.MINUTES, 1)
     assert Schedule.objects.filter(func="cases.tasks.recompute_deadlines").exists()
-    assert Schedule.objects.count() == 5
+    assert Schedule.objects.count() == 4  # the hold reminders are part of the silence rule now
 
 
 # --- A borrower's question the officer could not answer by phone ---------------

@@ -4,8 +4,7 @@ from django_q.models import Schedule
 # name: (function, minutes between runs)
 SCHEDULES = {
     "notifications: sweep the outbox": ("notifications.tasks.sweep", 1),
-    "notifications: progress updates for silent cases": ("notifications.tasks.send_progress_updates", 60),
-    "notifications: reminders for held cases": ("notifications.tasks.send_hold_reminders", 60),
+    "notifications: progress updates and calls for silent borrowers": ("notifications.tasks.send_progress_updates", 60),
     "notifications: escalate unacknowledged notices": ("notifications.tasks.escalate_unacknowledged", 60),
     # Mends a deadline computed on a calendar snapshot from before an announcement.
     "cases: recompute estimated deadlines": ("cases.tasks.recompute_deadlines", 60),
@@ -18,6 +17,13 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         # catch_up=False in Q_CLUSTER: after downtime each runs once, not once
         # per missed minute. The sweeper itself makes up for anything missed.
+        # Schedules of ours that are no longer wanted (renamed, or merged into
+        # another, like the hold reminders into the silence rule).
+        gone = Schedule.objects.filter(func__startswith="notifications.").exclude(name__in=SCHEDULES)
+        gone = gone | Schedule.objects.filter(func__startswith="cases.").exclude(name__in=SCHEDULES)
+        for schedule in gone:
+            self.stdout.write(f"removed: {schedule.name}")
+            schedule.delete()
         for name, (func, minutes) in SCHEDULES.items():
             _, created = Schedule.objects.update_or_create(
                 name=name,

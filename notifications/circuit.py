@@ -1,0 +1,57 @@
+"""A circuit breaker per sending channel (email, SMS), shared by every worker
+through the database. The only writer of ProviderCircuit.
+
+An outage shows as consecutive failed attempts that a retry could mend
+(timeouts, 5xx); after CIRCUIT_FAILURES of them the circuit opens for
+CIRCUIT_COOL_OFF seconds. While it is open, notices on the channel wait
+(dispatch defers them) and their news goes out on the borrower's next
+channel at once (services.failover). A bad address is not an outage and
+does not count.
+"""
+
+import datetime
+
+from django.db.models import F, Q
+from django.utils import timezone
+
+from notifications.conf import conf
+from notifications.models import ProviderCircuit
+
+
+def open_until(channel, now=None):
+    """When the channel's circuit closes again, or None if it is closed."""
+    now = now or timezone.now()
+    until = ProviderCircuit.objects.filter(channel=channel, open_until__gt=now).values_list("open_until", flat=True)
+    return until.first()
+
+
+def is_open(channel, now=None) -> bool:
+    return open_until(channel, now) is not None
+
+
+def record_success(channel, now=None):
+    """A send went through: the provider works, the circuit closes."""
+    ProviderCircuit.objects.filter(channel=channel).filter(
+        Q(consecutive_failures__gt=0) | Q(open_until__isnull=False)
+    ).update(consecutive_failures=0, open_until=None, updated_at=now or timezone.now())
+
+
+def record_failure(channel, now=None) -> bool:
+    """A send failed in a way a retry could mend. Returns True if this
+    failure opened the circuit."""
+    now = now or timezone.now()
+    ProviderCircuit.objects.get_or_create(channel=channel)
+    ProviderCircuit.objects.filter(channel=channel).update(
+        consecutive_failures=F("consecutive_failures") + 1, updated_at=now
+    )
+    # Opened by one worker only: the row is changed only while closed (or
+    # after the cool-off, when this failure was the probe).
+    return bool(
+        ProviderCircuit.objects.filter(channel=channel, consecutive_failures__gte=conf.CIRCUIT_FAILURES)
+        .filter(Q(open_until__isnull=True) | Q(open_until__lte=now))
+        .update(
+            open_until=now + datetime.timedelta(seconds=conf.CIRCUIT_COOL_OFF),
+            opened_count=F("opened_count") + 1,
+            updated_at=now,
+        )
+    )

@@ -1,0 +1,301 @@
+"""Zero silent borrowers: silence is measured on news that reached them;
+failover to the next channel on a final failure or an open circuit; a call
+nobody answered goes to the supervisor; late bounces count; a corrected
+contact gets the latest news. Frozen clock, Monday 2 March 2026 onwards."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.core import mail
+from django.urls import reverse
+
+from cases import services
+from cases.models import ContactCorrection, LoanCase
+from notifications import circuit, followup
+from notifications import services as notification_services
+from notifications.models import (
+    BorrowerNews,
+    Channel,
+    DeliveryEvent,
+    Notification,
+    NotificationStatus,
+    ProviderCircuit,
+    StaffTask,
+)
+from tests.base import BEIJING, make_case
+from tests.notifications.backends import Outage, SmsOutage
+from tests.notifications.helpers import send_due
+
+FLAKY_EMAIL = "tests.notifications.backends.FlakyEmailBackend"
+FLAKY_SMS = "tests.notifications.backends.FlakySmsBackend"
+INVALID_SMS = "tests.notifications.backends.InvalidNumberSmsBackend"
+
+
+def at(day, hour=10, minute=0):
+    return datetime.datetime(2026, 3, day, hour, minute, tzinfo=BEIJING)
+
+
+@pytest.fixture(autouse=True)
+def providers_up():
+    Outage.failures_left, Outage.calls = 0, 0
+    SmsOutage.down, SmsOutage.calls = False, 0
+    yield
+    Outage.failures_left, SmsOutage.down = 0, False
+
+
+def news_of(case):
+    return list(BorrowerNews.objects.filter(case=case).order_by("at").values_list("how", flat=True))
+
+
+def sign(case, officer, when):
+    with time_machine.travel(when, tick=False):
+        services.case_sign(case=case, actor=officer)
+        send_due()
+
+
+# --- What counts as news -------------------------------------------------------------
+
+
+def test_only_what_reached_the_borrower_is_news(branch_a, officer, settings):
+    settings.NOTIFICATIONS_SMS_BACKEND = INVALID_SMS
+    case = make_case(branch_a, officer, at=at(2, 9), borrower_email="")
+    sign(case, officer, at(2))
+    # The status-page copy was written, the SMS failed: no news at all.
+    assert news_of(case) == []
+    # Three days on (3 and 4 March silent), an update is written...
+    with time_machine.travel(at(5, 8), tick=False):
+        assert followup.send_progress_updates() == 1
+        send_due()
+    # ...but it reaches nobody either (the number is flagged: the SMS copy is
+    # written as suppressed), so two hours later a person is asked to call.
+    update_sms = Notification.objects.get(case=case, key="progress_update", channel=Channel.SMS)
+    assert update_sms.status == NotificationStatus.SUPPRESSED
+    with time_machine.travel(at(5, 9), tick=False):
+        assert followup.call_the_unreached() == 0
+    with time_machine.travel(at(5, 10, 30), tick=False):
+        followup.call_the_unreached()
+    assert StaffTask.objects.filter(case=case, status="open", kind__in=["verify_contact", "call_borrower"]).exists()
+    # The borrower opening the page is news (their own action).
+    with time_machine.travel(at(5, 11), tick=False):
+        notification_services.status_page_opened(case=case)
+    assert news_of(case) == ["status_page"]
+
+
+def test_a_delivered_email_is_news_and_closes_the_call_about_the_same_news(branch_a, officer, settings):
+    settings.NOTIFICATIONS_SMS_BACKEND = INVALID_SMS
+    case = make_case(branch_a, officer, at=at(2, 9))
+    sign(case, officer, at(2))
+    assert "email" in news_of(case)
+    # The SMS failed for good: the number is checked, but nobody needs to call
+    # about the signing, the email told them.
+    verify = StaffTask.objects.get(case=case, kind=StaffTask.Kind.VERIFY_CONTACT)
+    assert verify.status == StaffTask.Status.OPEN
+    assert not StaffTask.objects.filter(case=case, kind=StaffTask.Kind.CALL_BORROWER, status="open").exists()
+
+
+# --- Failover ---------------------------------------------------------------------------
+
+
+def test_a_final_failure_sends_the_same_news_on_the_next_channel_at_once(branch_a, officer, settings):
+    """"Find my application" sends the link by SMS only; the number is wrong."""
+    from borrowers.services import link_resend
+
+    case = make_case(branch_a, officer, at=at(2, 9))
+    settings.NOTIFICATIONS_SMS_BACKEND = INVALID_SMS
+    with time_machine.travel(at(2, 11), tick=False):
+        link_resend(case)
+        send_due()
+        send_due()  # the failover copy, queued by the first
+    sms = Notification.objects.get(case=case, key="status_link", channel=Channel.SMS)
+    email = Notification.objects.get(case=case, key="status_link", channel=Channel.EMAIL)
+    assert sms.status == NotificationStatus.FAILED and sms.failed_over_at is not None
+    assert email.status == NotificationStatus.DELIVERED and email.created_at == sms.created_at
+    assert DeliveryEvent.objects.filter(notification=sms, kind="failover", detail="email").exists()
+    assert mail.outbox[-1].to == ["zhangsan@example.com"]
+    assert news_of(case) == ["email"]
+
+
+def test_an_open_circuit_defers_the_channel_and_fails_over_at_once(branch_a, officer, settings):
+    from borrowers.services import link_resend
+
+    settings.NOTIFICATIONS_SMS_BACKEND = FLAKY_SMS
+    settings.NOTIFICATIONS_CIRCUIT_FAILURES = 3
+    SmsOutage.down = True
+    cases = [make_case(branch_a, officer, at=at(2, 9)) for _ in range(4)]
+    with time_machine.travel(at(2, 11), tick=False):
+        for case in cases[:3]:
+            link_resend(case)
+        send_due()
+    # Three timeouts in a row: the SMS circuit is open for five minutes.
+    assert circuit.is_open(Channel.SMS, at(2, 11))
+    assert ProviderCircuit.objects.get(channel=Channel.SMS).opened_count == 1
+    calls = SmsOutage.calls
+    with time_machine.travel(at(2, 11, 1), tick=False):
+        link_resend(cases[3])
+        send_due()
+        send_due()
+    # The fourth SMS was not even tried; it waits, and its news went by email.
+    assert SmsOutage.calls == calls
+    waiting = Notification.objects.get(case=cases[3], key="status_link", channel=Channel.SMS)
+    assert waiting.status == NotificationStatus.QUEUED and waiting.attempts == 0
+    assert waiting.next_attempt_at >= at(2, 11, 5)
+    assert Notification.objects.get(case=cases[3], key="status_link", channel=Channel.EMAIL).status == "delivered"
+    # After the cool-off the provider is back: the probe goes through, the
+    # circuit closes, and the waiting SMS is sent (no attempt was wasted).
+    SmsOutage.down = False
+    with time_machine.travel(at(2, 11, 7), tick=False):
+        for notice in Notification.objects.filter(channel=Channel.SMS, status=NotificationStatus.QUEUED):
+            from notifications import dispatch
+
+            dispatch.send(notice.pk)
+    assert not circuit.is_open(Channel.SMS, at(2, 11, 7))
+    waiting.refresh_from_db()
+    assert waiting.status == NotificationStatus.DELIVERED
+
+
+def test_with_no_working_channel_a_person_calls_today(branch_a, officer, settings):
+    settings.EMAIL_BACKEND = FLAKY_EMAIL
+    settings.NOTIFICATIONS_CIRCUIT_FAILURES = 2
+    Outage.failures_left = 10**6
+    case = make_case(branch_a, officer, at=at(2, 9), borrower_phone="")
+    other = make_case(branch_a, officer, at=at(2, 9), borrower_phone="")
+    with time_machine.travel(at(2, 11), tick=False):
+        services.case_sign(case=other, actor=officer)
+        send_due()
+        send_due()  # two failed attempts: the email circuit opens
+        services.case_sign(case=case, actor=officer)
+        send_due()
+    call = StaffTask.objects.get(case=case, kind=StaffTask.Kind.CALL_BORROWER)
+    assert call.status == "open" and call.assigned_to == officer
+    assert call.due_at == datetime.datetime(2026, 3, 3, tzinfo=BEIJING)  # the end of today
+    assert LoanCase.objects.get(pk=case.pk).needs_attention
+
+
+# --- Calls nobody answered ------------------------------------------------------------------
+
+
+def test_a_call_closed_as_not_reached_goes_to_the_supervisor_the_same_day(branch_a, officer, supervisor, settings):
+    settings.NOTIFICATIONS_SMS_BACKEND = INVALID_SMS
+    case = make_case(branch_a, officer, at=at(2, 9), borrower_email="")
+    sign(case, officer, at(2))
+    verify = StaffTask.objects.get(case=case, kind=StaffTask.Kind.VERIFY_CONTACT)
+    with time_machine.travel(at(2, 15), tick=False):
+        notification_services.task_complete(task=verify, actor=officer, outcome="空号，档案里没有别的号码", reached=False)
+    escalation = StaffTask.objects.get(case=case, kind=StaffTask.Kind.ESCALATION)
+    assert escalation.assigned_to == supervisor and escalation.status == "open"
+    assert escalation.due_at == datetime.datetime(2026, 3, 3, tzinfo=BEIJING)
+    assert "空号" in escalation.detail
+    # And the supervisor sees it on their page.
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(supervisor)
+    with time_machine.travel(at(2, 16), tick=False):
+        browser.force_login(supervisor)
+        page = browser.get(reverse("cases:home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert case.number in page and "Borrower not reached: escalated" in page
+
+
+# --- Late bounces ------------------------------------------------------------------------------
+
+
+def test_a_bounce_after_the_borrower_opened_the_page_still_flags_the_address(branch_a, officer, settings):
+    settings.NOTIFICATIONS_EMAIL_TRACKED = True  # delivery is reported by webhook
+    case = make_case(branch_a, officer, at=at(2, 9))
+    sign(case, officer, at(2))
+    email = Notification.objects.get(case=case, channel=Channel.EMAIL)
+    Notification.objects.filter(pk=email.pk).update(provider_message_id="esp-1")
+    with time_machine.travel(at(2, 12), tick=False):
+        notification_services.status_page_opened(case=case)
+    assert Notification.objects.get(pk=email.pk).status == NotificationStatus.READ
+    result = notification_services.provider_event_record(
+        message_id="esp-1", event_id="esp:bounce-1", kind="bounced", at=at(2, 13), reject_reason="bounced"
+    )
+    assert result == "applied"
+    case.refresh_from_db()
+    assert case.email_unreachable and case.needs_attention
+    assert StaffTask.objects.filter(case=case, kind=StaffTask.Kind.VERIFY_CONTACT, status="open").exists()
+    assert Notification.objects.get(pk=email.pk).status == NotificationStatus.READ  # they did have the news
+
+
+# --- Contact correction ----------------------------------------------------------------------
+
+
+def test_correcting_the_number_sends_the_latest_news_to_it(client, branch_a, officer, supervisor, settings):
+    settings.NOTIFICATIONS_SMS_BACKEND = INVALID_SMS
+    case = make_case(branch_a, officer, at=at(2, 9), borrower_email="")
+    sign(case, officer, at(2))
+    with time_machine.travel(at(3), tick=False):
+        services.case_start_review(case=case, actor=officer)
+        send_due()
+    # Written for the flagged number, not sent.
+    latest = Notification.objects.get(case=case, key="start_review", channel=Channel.SMS)
+    assert latest.status == NotificationStatus.SUPPRESSED
+
+    settings.NOTIFICATIONS_SMS_BACKEND = "notifications.channels.sms.LocmemSmsBackend"
+    url = reverse("cases:correct_contact", args=[case.number])
+    form = {"field": "phone", "value": "13900001111", "value_again": "139 0000 1111", "note": "档案中的号码，借款人确认"}
+    with time_machine.travel(at(3, 11), tick=False):
+        client.force_login(officer)
+        mismatch = client.post(url, {**form, "value_again": "13900001112"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+        assert mismatch.status_code == 400 and "两次输入不一致" in mismatch.content.decode()
+        bad = client.post(url, {**form, "value": "123", "value_again": "123"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+        assert bad.status_code == 400 and LoanCase.objects.get(pk=case.pk).borrower_phone == "+8613812345678"
+        response = client.post(url, form, HTTP_ACCEPT_LANGUAGE="zh-hans")
+        assert response.status_code == 302
+        send_due()
+    case.refresh_from_db()
+    assert case.borrower_phone == "+8613900001111" and not case.phone_unreachable
+    latest.refresh_from_db()
+    assert latest.status == NotificationStatus.DELIVERED and latest.recipient == "+8613900001111"
+    assert not Notification.objects.filter(case=case, key="sign", channel=Channel.SMS, status="delivered").exists()
+    correction = ContactCorrection.objects.get(case=case)
+    assert (correction.old_masked, correction.new_masked, correction.actor) == ("138****5678", "139****1111", officer)
+    assert StaffTask.objects.get(case=case, kind=StaffTask.Kind.VERIFY_CONTACT).status == "done"
+    assert "sms" in news_of(case)
+    # Only masked numbers in the audit trail and on the case page.
+    client.force_login(officer)
+    page = client.get(case.get_absolute_url()).content.decode()
+    assert "13900001111" not in page and "139****1111" in page
+
+
+def test_only_staff_allowed_to_may_correct_and_nothing_changes_otherwise(client, case, outsider):
+    client.force_login(outsider)
+    url = reverse("cases:correct_contact", args=[case.number])
+    form = {"field": "email", "value": "new@example.com", "value_again": "new@example.com", "note": "电话确认"}
+    assert client.post(url, form).status_code == 404
+    assert LoanCase.objects.get(pk=case.pk).borrower_email == "zhangsan@example.com"
+    assert not ContactCorrection.objects.exists()
+
+
+# --- The hourly job with more due cases than one read ------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_silence_job_completes_over_five_hundred_due_cases_on_the_orm_broker(
+    branch_a, officer, supervisor, settings
+):
+    """django-q2's ORM broker closes the connection while queueing (no
+    connection reuse): the job must not be iterating a cursor then."""
+    from decimal import Decimal
+
+    from django_q.models import OrmQ
+
+    from tests.base import make_id_number
+
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "orm": "default"}
+    histories = [
+        (
+            {"at": at(2, 9), "branch": branch_a, "officer": officer, "borrower_name": "张三",
+             "borrower_id_number": make_id_number(n), "borrower_phone": "13812345678", "borrower_email": "",
+             "property_address": "北京市朝阳区建国路1号", "loan_amount": Decimal("900000")},
+            [],
+        )
+        for n in range(520)
+    ]
+    services.cases_import_with_history(histories)
+    with time_machine.travel(at(5, 9), tick=False):
+        assert followup.send_progress_updates() == 520
+    assert Notification.objects.filter(key="progress_update", channel=Channel.SMS).count() == 520
+    assert OrmQ.objects.count() >= 520  # every SMS queued to the broker
