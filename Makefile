@@ -43,7 +43,7 @@ test-postgres:
 
 # Each app keeps its own catalogue (cases/locale, notifications/locale, borrowers/locale).
 messages:
-	for app in cases notifications borrowers; do \
+	for app in cases notifications borrowers drills; do \
 	  (cd $$app && DEBUG=1 ../$(BIN)/django-admin makemessages -l zh_Hans -l en --no-obsolete \
 	    --settings=loanflow.settings --pythonpath=.. && \
 	   DEBUG=1 ../$(BIN)/django-admin compilemessages --settings=loanflow.settings --pythonpath=..); \

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "cases",
     "notifications",
     "borrowers",
+    "drills",
 ]
 
 MIDDLEWARE = [

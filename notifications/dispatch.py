@@ -144,7 +144,9 @@ def _attempt_failed(notification, error):
     if not error.permanent and notification.channel in FAILOVER_ORDER:
         circuit.record_failure(notification.channel, now)  # a bad address says nothing about the provider
         outage_until = circuit.open_until(notification.channel, now)
-    final = error.permanent or notification.attempts >= conf.MAX_ATTEMPTS
+    # While the provider is down for everyone, a failed attempt says nothing
+    # about this message: it waits for the outage to end, never fails for it.
+    final = error.permanent or (notification.attempts >= conf.MAX_ATTEMPTS and outage_until is None)
     # Staff see this text: a provider's error may quote the full address.
     message = hide_recipient(str(error), notification.recipient)
     with transaction.atomic():

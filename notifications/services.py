@@ -29,6 +29,7 @@ import contextvars
 import functools
 import logging
 import re
+import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -609,10 +610,13 @@ def notification_retry(*, notification, actor):
 
 def _requeue(notification, recipient, at, event_kind, detail):
     """Send a notice that did not reach the borrower again, to `recipient`,
-    as a fresh start (attempts, provider id and failover reset)."""
+    as a fresh start (attempts, provider id, idempotency key and failover reset)."""
     changed = Notification.objects.filter(pk=notification.pk, status__in=NOT_WORKING_STATUSES).update(
         status=NotificationStatus.QUEUED, recipient=recipient, next_attempt_at=at, attempts=0,
         failed_at=None, last_error="", provider_message_id=None, failed_over_at=None,
+        # A new idempotency key: the provider has the old one on record as
+        # done (refused, or sent to the old contact) and would drop the resend.
+        uuid=uuid.uuid4(),
     )
     if changed:
         _event(notification.pk, event_kind, at, detail=detail)

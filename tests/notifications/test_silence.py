@@ -299,3 +299,44 @@ def test_the_silence_job_completes_over_five_hundred_due_cases_on_the_orm_broker
         assert followup.send_progress_updates() == 520
     assert Notification.objects.filter(key="progress_update", channel=Channel.SMS).count() == 520
     assert OrmQ.objects.count() >= 520  # every SMS queued to the broker
+
+
+def test_an_outage_never_uses_up_a_notices_attempts(branch_a, officer, settings):
+    """Probes after each cool-off fail while the provider is down: the notice
+    waits for the outage to end instead of failing for it."""
+    from notifications import dispatch
+
+    settings.EMAIL_BACKEND = FLAKY_EMAIL
+    settings.NOTIFICATIONS_CIRCUIT_FAILURES = 1
+    settings.NOTIFICATIONS_MAX_ATTEMPTS = 2
+    Outage.failures_left = 10**6
+    case = make_case(branch_a, officer, at=at(2, 9))
+    with time_machine.travel(at(2, 11), tick=False):
+        services.case_sign(case=case, actor=officer)
+    email = Notification.objects.get(case=case, channel=Channel.EMAIL)
+    moment = at(2, 11)
+    for _probe in range(5):
+        with time_machine.travel(moment, tick=False):
+            dispatch.send(email.pk)
+        email.refresh_from_db()
+        assert email.status == NotificationStatus.QUEUED
+        moment = email.next_attempt_at + datetime.timedelta(seconds=1)
+    assert email.attempts >= 3  # more than MAX_ATTEMPTS, and still waiting
+    Outage.failures_left = 0
+    with time_machine.travel(moment, tick=False):
+        assert dispatch.send(email.pk) == NotificationStatus.DELIVERED
+
+
+def test_a_resend_to_a_corrected_contact_carries_a_new_idempotency_key(branch_a, officer, settings):
+    """The gateway has the old key on record as refused: reusing it would
+    make it drop the resend."""
+    settings.NOTIFICATIONS_SMS_BACKEND = INVALID_SMS
+    case = make_case(branch_a, officer, at=at(2, 9), borrower_email="")
+    sign(case, officer, at(2))
+    failed = Notification.objects.get(case=case, key="sign", channel=Channel.SMS)
+    settings.NOTIFICATIONS_SMS_BACKEND = "notifications.channels.sms.LocmemSmsBackend"
+    with time_machine.travel(at(2, 14), tick=False):
+        services.case_correct_contact(case=case, actor=officer, field="phone", value="13900002222", note="档案")
+        send_due()
+    resent = Notification.objects.get(pk=failed.pk)
+    assert resent.status == NotificationStatus.DELIVERED and resent.uuid != failed.uuid
