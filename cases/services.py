@@ -497,9 +497,11 @@ def case_correct_contact(*, case, actor, field, value, note="", at=None) -> Cont
         setattr(locked, attribute, new)
         setattr(locked, flag, False)
         locked.save(update_fields=[attribute, flag, "updated_at"])
+        # The note may quote the numbers ("called 138…"): masked as well.
+        note = notification_services.hide_recipient(notification_services.hide_recipient((note or "").strip(), old), new)
         correction = ContactCorrection.objects.create(
             case=locked, field=field, old_masked=mask_contact(old), new_masked=mask_contact(new),
-            note=(note or "").strip()[:500], actor=actor, created_at=at,
+            note=note[:500], actor=actor, created_at=at,
         )
         channel = "sms" if field == ContactCorrection.Field.PHONE else "email"
         notification_services.contact_corrected(case=locked, channel=channel, actor=actor, at=at)

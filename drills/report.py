@@ -45,10 +45,11 @@ def borrower_figures(world):
     states = dict(LoanCase.objects.values_list("pk", "status"))
     rows = []
     for borrower in world.borrowers.values():
-        moments = sorted(at for at, _how in borrower.news)
+        moments = sorted(at for at, _how, _written in borrower.news)
         stop = end
         if borrower.closed_at is not None:
-            told = [at for at in moments if at >= borrower.closed_at]
+            # Until the news of the closing (or anything newer) reached them.
+            told = sorted(at for at, _how, written in borrower.news if written >= borrower.closed_at)
             stop = told[0] if told else end
         points = [borrower.created_at] + [at for at in moments if at < stop] + [stop]
         gaps = [(silent_business_days(a, b), a) for a, b in zip(points, points[1:], strict=False)]
@@ -64,24 +65,46 @@ def borrower_figures(world):
     return sorted(rows, key=lambda row: (-row.longest_silence, row.number))
 
 
+# Tasks in which a person acts on a failed notice: check the contact, call.
+FAILURE_TASKS = (
+    StaffTask.Kind.VERIFY_CONTACT,
+    StaffTask.Kind.CALL_BORROWER,
+    StaffTask.Kind.PHONE_NOTICE,
+    StaffTask.Kind.ESCALATION,
+)
+
+
 def failures_reaching_a_person(world):
-    """(final failures, those with a task for a named person open at the
-    failure or created within one business day after it)."""
+    """(final failures, those that reached a named person within one
+    business day): a contact check, call or escalation about that notice's
+    news, created at the failure or within a business day after it, or one
+    already open about the case's contact at the moment it failed."""
     handled = 0
-    for _notification_id, case_id, at in world.final_failures:
+    for notification_id, case_id, at in world.final_failures:
+        news = _same_news_ids(notification_id)
         within = sla.deadline(at, 1)
-        has_person = StaffTask.objects.filter(case_id=case_id, assigned_to__isnull=False).filter(
-            Q(created_at__gte=at, created_at__lte=within)
-            | Q(created_at__lte=at) & (Q(completed_at__isnull=True) | Q(completed_at__gte=at))
+        tasks = StaffTask.objects.filter(case_id=case_id, kind__in=FAILURE_TASKS)
+        about_it = tasks.filter(Q(notification_id__in=news) | Q(notification__isnull=True)).filter(
+            created_at__gte=at, created_at__lte=within
         )
-        handled += has_person.exists()
+        already_on_it = tasks.filter(created_at__lte=at).filter(Q(completed_at__isnull=True) | Q(completed_at__gt=at))
+        handled += about_it.exists() or already_on_it.exists()
     return len(world.final_failures), handled
+
+
+def _same_news_ids(notification_id):
+    notice = Notification.objects.filter(pk=notification_id).values("case_id", "key", "transition_id", "created_at")
+    first = notice.first()
+    if first is None:
+        return []
+    return list(Notification.objects.filter(**first).values_list("pk", flat=True))
 
 
 def summary(world, seconds, threshold):
     figures = borrower_figures(world)
     failures, handled = failures_reaching_a_person(world)
     duplicates = sum(1 for count in world.accepted_keys.values() if count > 1)
+    twice = sum(1 for count in world.deliveries.values() if count > 1)
     silences = Counter(min(row.longest_silence, threshold + 1) for row in figures)
     lines = [
         f"drill: {len(figures)} borrowers over {world.days} days from {sla.local_day(world.start)}, seed {world.seed}, "
@@ -95,7 +118,8 @@ def summary(world, seconds, threshold):
         f"{sum(1 for row in figures if row.longest_silence > threshold)}",
         f"final failures: {failures}; with a task for a named person within 1 business day: {handled}; "
         f"without: {failures - handled}",
-        f"duplicates (a notice accepted twice by a provider): {duplicates}",
+        f"duplicates: a notice accepted twice by a provider {duplicates}; "
+        f"the same news delivered twice on one channel {twice}",
         "notices: " + ", ".join(f"{status} {count}" for status, count in _counts(Notification, "status")),
         "tasks: " + ", ".join(f"{kind} {count}" for kind, count in _counts(StaffTask, "kind")),
         f"contact corrections: {ContactCorrection.objects.count()}; circuits opened: "
@@ -114,6 +138,8 @@ def describe_faults(world):
         parts.append(f"{faults.wrong_contacts:.0%} wrong contacts")
     if faults.freeze_share:
         parts.append(f"{faults.freeze_share:.0%} held for {faults.freeze_days} days from day {faults.freeze_start}")
+    if faults.lost_receipts:
+        parts.append(f"{faults.lost_receipts:.0%} of SMS receipts lost")
     return ", ".join(parts) or "none"
 
 
@@ -143,6 +169,7 @@ def drill_failed(world, figures, threshold):
     if handled < failures:
         problems.append(f"{failures - handled} final failures reached nobody within a business day")
     duplicates = sum(1 for count in world.accepted_keys.values() if count > 1)
+    duplicates += sum(1 for count in world.deliveries.values() if count > 1)
     if duplicates:
         problems.append(f"{duplicates} notices sent twice")
     return "; ".join(problems)

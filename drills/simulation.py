@@ -56,13 +56,17 @@ class Faults:
     freeze_share: float = 0.0  # share of open cases held by a policy freeze
     freeze_start: int = 4  # day of the freeze
     freeze_days: int = 9  # calendar days it lasts
+    lost_receipts: float = 0.0  # share of accepted SMS whose delivery receipt never comes
 
 
 NO_FAULTS = Faults()
 # The issue's month with faults: an email outage of three days and an SMS
 # outage of two working days, overlapping by a day; 10% wrong contacts; a
 # quarter of the cases held for nine days by a policy freeze.
-STANDARD_FAULTS = Faults(email_outage=(3, 3), sms_outage=(5, 2), wrong_contacts=0.10, freeze_share=0.25)
+# Also 2% of SMS receipts lost: the message was delivered, the bank never hears.
+STANDARD_FAULTS = Faults(
+    email_outage=(3, 3), sms_outage=(5, 2), wrong_contacts=0.10, freeze_share=0.25, lost_receipts=0.02
+)
 
 
 @dataclasses.dataclass
@@ -78,7 +82,9 @@ class Borrower:
     held: bool = False
     created_at: datetime.datetime | None = None
     closed_at: datetime.datetime | None = None
-    news: list = dataclasses.field(default_factory=list)  # (at, how): what truly reached them
+    # (at, how, written): what truly reached them, and when that news was
+    # written (a late receipt of an old message is not the closing news)
+    news: list = dataclasses.field(default_factory=list)
     documents_asked_at: datetime.datetime | None = None
     documents_coming: bool = False
 
@@ -96,6 +102,7 @@ class World:
         self.borrowers = {}  # case id -> Borrower
         self.recipients = {}  # phone or email -> (case id, true?)
         self.accepted_keys = Counter()
+        self.deliveries = Counter()  # (case, channel, news) delivered to the borrower
         self.final_failures = []  # (notification id, case id, at)
         self.last_task_seen = 0
         self.try_again = set()  # tasks tried without reaching the borrower
@@ -204,21 +211,28 @@ class World:
     def accepted(self, channel, key, to, message_id, now):
         self.accepted_keys[key] += 1
         case_id, true = self.recipients.get(to, (None, False))
+        # Which news this is: the same news sent twice is a duplicate even
+        # under two keys.
+        news = Notification.objects.filter(uuid=key).values_list("key", "transition_id", "created_at").first()
         if channel == "email":
             delay = self.rng.uniform(1, 10) if true else self.rng.uniform(2, 30)
             kind, reason = ("delivered", None) if true else ("bounced", "bounced")
         else:
             delay = self.rng.uniform(0.2, 3) if true else self.rng.uniform(1, 10)
             kind, reason = ("delivered", None) if true else ("failed", "invalid_number")
-        self.at(now + datetime.timedelta(minutes=delay), self.receipt, channel, message_id, kind, reason, case_id, true)
+        lost = channel == "sms" and self.rng.random() < self.faults.lost_receipts
+        when = now + datetime.timedelta(minutes=delay)
+        self.at(when, self.receipt, channel, message_id, kind, reason, case_id, true, news, lost)
 
-    def receipt(self, channel, message_id, kind, reason, case_id, true):
+    def receipt(self, channel, message_id, kind, reason, case_id, true, news, lost):
         now = timezone.now()
-        notification_services.provider_event_record(
-            message_id=message_id, event_id=f"{message_id}:{kind}", kind=kind, at=now, reject_reason=reason
-        )
+        if not lost:
+            notification_services.provider_event_record(
+                message_id=message_id, event_id=f"{message_id}:{kind}", kind=kind, at=now, reject_reason=reason
+            )
         if kind == "delivered" and true and case_id is not None:
-            self.reached(case_id, now, channel)
+            self.deliveries[(case_id, channel, news)] += 1
+            self.reached(case_id, now, channel, written=news[2] if news else now)
 
     # --- People ------------------------------------------------------------------------
 
@@ -441,10 +455,10 @@ class World:
 
     # --- The borrowers ---------------------------------------------------------------------------
 
-    def reached(self, case_id, when, how):
+    def reached(self, case_id, when, how, written=None):
         """News truly reached the borrower: the ground truth the drill measures."""
         borrower = self.borrowers[case_id]
-        borrower.news.append((when, how))
+        borrower.news.append((when, how, written or when))
         if borrower.documents_asked_at and not borrower.documents_coming and when >= borrower.documents_asked_at:
             borrower.documents_coming = True
             self.at(self.business_days_later(when, 2, 6), self.documents_arrive, case_id)
@@ -454,7 +468,7 @@ class World:
     def open_page(self, case_id):
         case = LoanCase.objects.get(pk=case_id)
         notification_services.status_page_opened(case=case)
-        self.borrowers[case_id].news.append((timezone.now(), "status_page"))
+        self.reached(case_id, timezone.now(), "status_page")
         if self.rng.random() < 0.4:
             latest = (
                 Notification.objects.filter(case=case, channel="status_page", acknowledged_at__isnull=True)

@@ -5,8 +5,10 @@ An outage shows as consecutive failed attempts that a retry could mend
 (timeouts, 5xx); after CIRCUIT_FAILURES of them the circuit opens for
 CIRCUIT_COOL_OFF seconds. While it is open, notices on the channel wait
 (dispatch defers them) and their news goes out on the borrower's next
-channel at once (services.failover). A bad address is not an outage and
-does not count.
+channel at once (services.failover). After the cool-off one worker claims
+the probe (half-open): one notice is tried while the others keep waiting;
+its success closes the circuit, its failure opens it again. A bad address
+is not an outage and does not count.
 """
 
 import datetime
@@ -29,6 +31,29 @@ def is_open(channel, now=None) -> bool:
     return open_until(channel, now) is not None
 
 
+# How long a claimed probe keeps the others waiting (longer than any send).
+PROBE_SECONDS = 120
+
+
+def allow(channel, now=None) -> bool:
+    """May a notice on `channel` be sent now? Yes while the circuit is
+    closed; after a cool-off, yes for the one caller that claims the probe."""
+    now = now or timezone.now()
+    circuit = ProviderCircuit.objects.filter(channel=channel).values_list("consecutive_failures", "open_until").first()
+    if circuit is None:
+        return True
+    failures, until = circuit
+    if until is not None and until > now:
+        return False
+    if failures < conf.CIRCUIT_FAILURES:
+        return True
+    return bool(
+        ProviderCircuit.objects.filter(channel=channel, consecutive_failures__gte=conf.CIRCUIT_FAILURES)
+        .filter(Q(open_until__isnull=True) | Q(open_until__lte=now))
+        .update(open_until=now + datetime.timedelta(seconds=PROBE_SECONDS), updated_at=now)
+    )
+
+
 def record_success(channel, now=None):
     """A send went through: the provider works, the circuit closes."""
     ProviderCircuit.objects.filter(channel=channel).filter(
@@ -44,11 +69,11 @@ def record_failure(channel, now=None) -> bool:
     ProviderCircuit.objects.filter(channel=channel).update(
         consecutive_failures=F("consecutive_failures") + 1, updated_at=now
     )
-    # Opened by one worker only: the row is changed only while closed (or
-    # after the cool-off, when this failure was the probe).
+    # Opened once per outage, and again after each failed probe (whose
+    # claim set open_until a little ahead).
     return bool(
         ProviderCircuit.objects.filter(channel=channel, consecutive_failures__gte=conf.CIRCUIT_FAILURES)
-        .filter(Q(open_until__isnull=True) | Q(open_until__lte=now))
+        .filter(Q(open_until__isnull=True) | Q(open_until__lte=now + datetime.timedelta(seconds=PROBE_SECONDS)))
         .update(
             open_until=now + datetime.timedelta(seconds=conf.CIRCUIT_COOL_OFF),
             opened_count=F("opened_count") + 1,

@@ -55,9 +55,8 @@ def send(notification_id):
 
     claim = timezone.now()
     channel = Notification.objects.filter(pk=notification_id).values_list("channel", flat=True).first()
-    until = circuit.open_until(channel, claim) if channel in FAILOVER_ORDER else None
-    if until is not None:
-        return _defer(notification_id, until, claim)
+    if channel in FAILOVER_ORDER and not circuit.allow(channel, claim):
+        return _defer(notification_id, circuit.open_until(channel, claim) or claim, claim)
     claimed = (
         Notification.objects.filter(pk=notification_id, status=NotificationStatus.QUEUED)
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=claim))
@@ -77,10 +76,27 @@ def send(notification_id):
     return _attempt_succeeded(notification, result)
 
 
+# A notice kept waiting by an outage this long has its news out by now (on
+# another channel, or a call): it ends as failed instead of waiting forever.
+OUTAGE_GIVE_UP = datetime.timedelta(hours=48)
+
+
 def _defer(notification_id, until, now):
     """The channel's provider is down: the notice waits for the circuit to
     close (no attempt is used up), and its news is sent on the next channel."""
-    from notifications.services import failover
+    from notifications.services import failover, notice_failed
+
+    with transaction.atomic():
+        gave_up = Notification.objects.filter(
+            pk=notification_id, status=NotificationStatus.QUEUED, created_at__lt=now - OUTAGE_GIVE_UP
+        ).update(status=NotificationStatus.FAILED, failed_at=now, last_error="provider outage outlasted the notice")
+        if gave_up:
+            notification = Notification.objects.select_related("case", "transition").get(pk=notification_id)
+            DeliveryEvent.objects.create(
+                notification=notification, kind="failed", detail="provider outage outlasted the notice", created_at=now
+            )
+            notice_failed(notification, unreachable=False, at=now)
+            return NotificationStatus.FAILED
 
     with transaction.atomic():
         deferred = Notification.objects.filter(

@@ -105,23 +105,22 @@ def call_the_unreached(now=None) -> int:
             case=OuterRef("pk"), key__in=FOLLOW_UP_KEYS, created_at__gte=cutoff, created_at__lte=waited
         )
     )
-    ids = list(silent_cases(now).filter(update_waited).order_by("id").values_list("pk", flat=True))
+    rows = list(silent_cases(now).filter(update_waited).order_by("id").values_list("pk", "last_news"))
     asked = 0
-    for case in LoanCase.objects.filter(pk__in=ids).order_by("id"):
-        with transaction.atomic():
-            if staff.someone_reaching_out(case.pk):
-                continue
-            staff.task_create(
-                case=case,
-                kind=StaffTask.Kind.CALL_BORROWER,
-                detail=_("The borrower has had no news since %(date)s and our update did not reach them. "
-                         "Call them today and tell them where their application stands.")
-                % {"date": timezone.localtime(case.last_news).strftime("%Y-%m-%d")},
-                at=now,
-                due_at=staff.end_of_business_day(now),
-            )
-            LoanCase.objects.filter(pk=case.pk).update(needs_attention=True)
-            asked += 1
+    for start in range(0, len(rows), CHUNK):
+        chunk = dict(rows[start:start + CHUNK])
+        for case in LoanCase.objects.filter(pk__in=chunk).order_by("id"):
+            with transaction.atomic():
+                task = staff.call_ask(
+                    case=case,
+                    detail=_("The borrower has had no news since %(date)s and our update did not reach them. "
+                             "Call them today and tell them where their application stands.")
+                    % {"date": timezone.localtime(chunk[case.pk]).strftime("%Y-%m-%d")},
+                    at=now,
+                )
+                if task is not None:
+                    LoanCase.objects.filter(pk=case.pk).update(needs_attention=True)
+                    asked += 1
     return asked
 
 

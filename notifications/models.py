@@ -250,6 +250,9 @@ class BorrowerNews(models.Model):
     notification = models.ForeignKey(
         Notification, verbose_name=_("notification"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Set when the provider later said the message bounced after all: the
+    # row stays for the record, but no longer counts as news.
+    retracted_at = models.DateTimeField(_("retracted at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("news reaching the borrower")

@@ -242,6 +242,12 @@ def notices_write(notices):
     created = insert_many(notices)
     if settle:
         settle.after_insert(settled)
+    if suppressed is None:
+        for notice in created:
+            if notice.status == NotificationStatus.SUPPRESSED:
+                # Written for a contact known not to work: its news needs
+                # another way to the borrower, as a failed notice's does.
+                failover(notice, at=notice.created_at)
     queued = [n.pk for n in created if n.status == NotificationStatus.QUEUED]
     if queued and suppressed is None:
         # After commit only; robust: a broker outage must not turn a committed
@@ -310,7 +316,7 @@ def notice_failed(notification, *, unreachable, at):
         return
     if unreachable:
         _contact_failed(notification, at)
-    else:
+    elif notification.recipient == _contact(case, notification.channel):
         LoanCase.objects.filter(pk=case.pk).update(needs_attention=True)
         if not StaffTask.objects.filter(
             notification=notification, kind=StaffTask.Kind.CALL_BORROWER, status=StaffTask.Status.OPEN
@@ -328,9 +334,15 @@ def notice_failed(notification, *, unreachable, at):
 
 def _contact_failed(notification, at):
     """The contact itself is wrong: flag it (later notices on the channel are
-    written as suppressed, not sent) and ask the officer to verify it."""
+    written as suppressed, not sent) and ask the officer to verify it. Only
+    if it is still the contact on file: a late report about a number staff
+    have since corrected says nothing about the new one."""
     flag = "email_unreachable" if notification.channel == Channel.EMAIL else "phone_unreachable"
-    LoanCase.objects.filter(pk=notification.case_id).update(needs_attention=True, **{flag: True})
+    field = "borrower_email" if notification.channel == Channel.EMAIL else "borrower_phone"
+    staff.lock_case(notification.case_id)
+    on_file = LoanCase.objects.filter(pk=notification.case_id, **{field: notification.recipient})
+    if not on_file.update(needs_attention=True, **{flag: True}):
+        return
     if StaffTask.objects.filter(
         case_id=notification.case_id, kind=StaffTask.Kind.VERIFY_CONTACT, status=StaffTask.Status.OPEN,
         notification__channel=notification.channel,
@@ -377,7 +389,7 @@ def failover(notification, *, at):
     if not Notification.objects.filter(pk=notification.pk, failed_over_at__isnull=True).update(failed_over_at=at):
         return None
     copies = list(_same_news(notification).exclude(pk=notification.pk))
-    reached = news.news_since(notification.case_id, notification.created_at)
+    reached = news.news_as_recent_as(notification)
     if reached is not None:
         # The borrower had this news (or later news) some other way.
         staff.tasks_close_for_news(
@@ -410,18 +422,26 @@ def failover(notification, *, at):
         if written:
             _event(notification.pk, "failover", at, detail=channel)
             return written[0]
-    # No outbound channel works: a person calls, unless someone already is.
-    if not staff.someone_reaching_out(case.pk):
-        staff.task_create(
+    # No outbound channel works: a person calls today. With a number known
+    # not to work, the contact check (open since it failed) is the way to them.
+    if not case.phone_unreachable:
+        staff.call_ask(
             case=case,
-            kind=StaffTask.Kind.CALL_BORROWER,
             notification=notification,
             detail=_("No channel reaches the borrower for “%(subject)s” (%(channel)s: %(error)s). "
                      "Call them today and tell them.")
             % {"subject": _subject(notification), "channel": notification.get_channel_display(),
                "error": _error_text(notification)},
             at=at,
-            due_at=staff.end_of_business_day(at),
+        )
+    else:
+        staff.contact_check_ask(
+            case=case,
+            notification=notification,
+            detail=_("News for the borrower is waiting (“%(subject)s”), but their mobile is marked as not working "
+                     "and no other channel reaches them. Find a working contact, correct it on the case page, "
+                     "and tell them.") % {"subject": _subject(notification)},
+            at=at,
         )
     LoanCase.objects.filter(pk=case.pk).update(needs_attention=True)
     return None
@@ -481,6 +501,8 @@ def _apply_provider_event(notification, kind, at, reject_reason):
     if failed and status in (NotificationStatus.SENDING, NotificationStatus.SENT, NotificationStatus.DELIVERED):
         new = NotificationStatus.BOUNCED if kind in _BOUNCE_EVENTS else NotificationStatus.FAILED
         rows.update(status=new, failed_at=at, last_error=error)
+        if status == NotificationStatus.DELIVERED:
+            news.news_retract(notification=notification, at=at)  # it never reached them after all
         notification.refresh_from_db()
         notice_failed(notification, unreachable=unreachable, at=at)
         return True
@@ -707,14 +729,27 @@ def contact_corrected(*, case, channel, actor, at):
         outcome=_("The contact was corrected by %(user)s.") % {"user": actor.get_username()},
     )
     staff.clear_attention_if_done(case.pk)
+    recipient = _recipient(case, channel)
+    # Notices still waiting to go (a retry, an outage) go to the new contact;
+    # the newest of them is the latest news, nothing needs resending.
+    waiting = list(Notification.objects.filter(case=case, channel=channel, status=NotificationStatus.QUEUED))
+    for notice in waiting:
+        Notification.objects.filter(pk=notice.pk, status=NotificationStatus.QUEUED).update(
+            recipient=recipient, uuid=uuid.uuid4(), provider_message_id=None
+        )
+        _event(notice.pk, "retargeted_to_corrected_contact", at, detail=actor.get_username())
+    if waiting:
+        return max(waiting, key=lambda notice: (notice.created_at, notice.pk))
     latest = (
         Notification.objects.filter(case=case, channel=channel, status__in=NOT_WORKING_STATUSES)
         .order_by("-created_at", "-id")
         .first()
     )
-    recipient = _recipient(case, channel)
-    if latest is not None and _requeue(latest, recipient, at, "resent_to_corrected_contact", actor.get_username()):
-        return latest
+    # The latest news that did not reach them there, unless newer news has
+    # reached them since: then a progress update says where things stand.
+    if latest is not None and news.news_as_recent_as(latest) is None:
+        if _requeue(latest, recipient, at, "resent_to_corrected_contact", actor.get_username()):
+            return latest
     if case.is_final:
         return None
     written = notices_write(_build(case, "progress_update", at, _templates({"progress_update"}), channels=[channel]))

@@ -17,13 +17,10 @@ from notifications.models import StaffTask
 # Tasks that exist to bring the borrower news: news reaching them by any
 # other way does their job.
 NEWS_CALLS = (StaffTask.Kind.CALL_BORROWER, StaffTask.Kind.ESCALATION)
-# Open tasks in which somebody is already trying to reach the borrower.
-REACHING_OUT = (
-    StaffTask.Kind.CALL_BORROWER,
-    StaffTask.Kind.VERIFY_CONTACT,
-    StaffTask.Kind.PHONE_NOTICE,
-    StaffTask.Kind.ESCALATION,
-)
+# Open tasks in which somebody is already calling the borrower.
+CALLING = (StaffTask.Kind.CALL_BORROWER, StaffTask.Kind.PHONE_NOTICE, StaffTask.Kind.ESCALATION)
+# ...or at least trying to reach them (a contact check may end in a call).
+REACHING_OUT = CALLING + (StaffTask.Kind.VERIFY_CONTACT,)
 
 
 def task_create(*, case, kind, detail="", notification=None, callback_time="", assigned_to=None, at=None, due_at=None):
@@ -42,12 +39,23 @@ def task_create(*, case, kind, detail="", notification=None, callback_time="", a
     )
 
 
+# A call asked for after this hour is due the next business day.
+LAST_CALL_HOUR = 17
+
+
 def end_of_business_day(at):
-    """The end of today if today is a business day, else of the next one."""
-    today = sla.local_day(at)
-    if sla.is_business_day(today):
-        return sla.end_of_day(today)
+    """The end of today if today is a business day and there is still time
+    to call, else the end of the next business day."""
+    local = at.astimezone(sla.local_tz())
+    if sla.is_business_day(local.date()) and local.hour < LAST_CALL_HOUR:
+        return sla.end_of_day(local.date())
     return sla.deadline(at, 1)
+
+
+def lock_case(case_id):
+    """Serialise "is somebody on it? then ask somebody" per case: two workers
+    (or a worker and a webhook) must not both create the task."""
+    LoanCase.objects.select_for_update().filter(pk=case_id).exists()
 
 
 def supervisor_for(case):
@@ -64,6 +72,7 @@ def escalate(*, case, detail, at, notification=None):
     """Hand a borrower nobody could reach to the branch supervisor, due the
     same business day. One open escalation per case: a second failure while
     the supervisor is on it adds nothing."""
+    lock_case(case.pk)
     if StaffTask.objects.filter(case=case, kind=StaffTask.Kind.ESCALATION, status=StaffTask.Status.OPEN).exists():
         return None
     return task_create(
@@ -153,6 +162,30 @@ def _other_channels(channel):
 
 def someone_reaching_out(case_id) -> bool:
     return StaffTask.objects.filter(case_id=case_id, status=StaffTask.Status.OPEN, kind__in=REACHING_OUT).exists()
+
+
+def contact_check_ask(*, case, detail, at, notification=None):
+    """Ask the officer to find a working contact today, unless somebody is
+    already trying to reach the borrower. Under the case's row lock."""
+    lock_case(case.pk)
+    if someone_reaching_out(case.pk):
+        return None
+    return task_create(
+        case=case, kind=StaffTask.Kind.VERIFY_CONTACT, notification=notification, detail=detail, at=at,
+        due_at=end_of_business_day(at),
+    )
+
+
+def call_ask(*, case, detail, at, notification=None):
+    """Ask the officer to call the borrower today, unless somebody already
+    is calling. Under the case's row lock; returns the task or None."""
+    lock_case(case.pk)
+    if StaffTask.objects.filter(case_id=case.pk, status=StaffTask.Status.OPEN, kind__in=CALLING).exists():
+        return None
+    return task_create(
+        case=case, kind=StaffTask.Kind.CALL_BORROWER, notification=notification, detail=detail, at=at,
+        due_at=end_of_business_day(at),
+    )
 
 
 def clear_attention_if_done(case_id):

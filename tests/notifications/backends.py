@@ -55,3 +55,21 @@ class InvalidNumberSmsBackend(LocmemSmsBackend):
 
     def send_message(self, message):
         raise DeliveryError("SMS gateway refused (400): invalid_number", permanent=True, unreachable=True)
+
+
+class ReceiptSmsBackend(LocmemSmsBackend):
+    """Accepts; delivery (or failure) is reported later by a receipt."""
+
+    receipts = True
+
+
+class TimeoutSmsBackend(LocmemSmsBackend):
+    def send_message(self, message):
+        raise DeliveryError("SMS gateway unreachable: read timeout")
+
+
+class BlockedContentSmsBackend(LocmemSmsBackend):
+    """Refuses for good, but not because of the number."""
+
+    def send_message(self, message):
+        raise DeliveryError("SMS gateway refused (400): content blocked", permanent=True)

@@ -148,3 +148,39 @@ def test_a_killed_cluster_loses_nothing_and_sends_nothing_twice(branch_a, office
         f"\nkilled after {sent_before_restart} sends with {in_flight} in flight; "
         f"{len(repeats)} repeated call(s) deduplicated by key; all {len(ids)} delivered once"
     )
+
+
+def test_two_calls_not_reached_at_once_make_one_escalation(branch_a, officer, officer2, supervisor, monkeypatch):
+    """Two officers close their calls as not reached at the same moment: the
+    supervisor gets one escalation, not two (the check runs under the case's
+    row lock). The lookup of the supervisor is slowed to widen the window."""
+    import threading
+
+    from notifications import staff
+    from notifications.models import StaffTask
+    from notifications.services import task_complete
+
+    case = make_case(branch_a, officer)
+    first = staff.task_create(case=case, kind=StaffTask.Kind.CALL_BORROWER, detail="a")
+    second = staff.task_create(case=case, kind=StaffTask.Kind.CALL_BORROWER, detail="b")
+    real = staff.supervisor_for
+
+    def slow(case):
+        person = real(case)
+        time.sleep(0.5)
+        return person
+
+    monkeypatch.setattr(staff, "supervisor_for", slow)
+
+    def close(task, actor):
+        try:
+            task_complete(task=task, actor=actor, outcome="无人接听", reached=False)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=close, args=pair) for pair in ((first, officer), (second, officer2))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert StaffTask.objects.filter(case=case, kind=StaffTask.Kind.ESCALATION, status="open").count() == 1

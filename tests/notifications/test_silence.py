@@ -340,3 +340,175 @@ def test_a_resend_to_a_corrected_contact_carries_a_new_idempotency_key(branch_a,
         send_due()
     resent = Notification.objects.get(pk=failed.pk)
     assert resent.status == NotificationStatus.DELIVERED and resent.uuid != failed.uuid
+
+
+# --- Edge cases the review of this change found ----------------------------------------------
+
+RECEIPT_SMS = "tests.notifications.backends.ReceiptSmsBackend"
+TIMEOUT_SMS = "tests.notifications.backends.TimeoutSmsBackend"
+BLOCKED_SMS = "tests.notifications.backends.BlockedContentSmsBackend"
+LOCMEM_SMS = "notifications.channels.sms.LocmemSmsBackend"
+
+
+def test_an_update_that_was_accepted_but_never_delivered_brings_a_call(branch_a, officer, settings):
+    settings.NOTIFICATIONS_SMS_BACKEND = RECEIPT_SMS  # accepted; the receipt never comes
+    case = make_case(branch_a, officer, at=at(2, 9), borrower_email="")
+    with time_machine.travel(at(5, 8), tick=False):
+        assert followup.send_progress_updates() == 1
+        send_due()
+    with time_machine.travel(at(5, 10, 30), tick=False):
+        assert followup.call_the_unreached() == 1
+        assert followup.call_the_unreached() == 0  # somebody is on it
+    call = StaffTask.objects.get(case=case, kind=StaffTask.Kind.CALL_BORROWER)
+    assert call.due_at == datetime.datetime(2026, 3, 6, tzinfo=BEIJING) and "2026-03-02" in call.detail
+
+
+def test_a_late_failure_about_the_old_number_leaves_the_corrected_one_alone(branch_a, officer, settings):
+    settings.NOTIFICATIONS_SMS_BACKEND = RECEIPT_SMS
+    case = make_case(branch_a, officer, at=at(2, 9), borrower_email="")
+    sign(case, officer, at(2))
+    old = Notification.objects.get(case=case, key="sign", channel=Channel.SMS)
+    with time_machine.travel(at(2, 10, 5), tick=False):
+        services.case_correct_contact(case=case, actor=officer, field="phone", value="13900001111", note="档案")
+    notification_services.provider_event_record(
+        message_id=old.provider_message_id, event_id="r1", kind="failed", at=at(2, 10, 6), reject_reason="invalid_number"
+    )
+    case.refresh_from_db()
+    assert case.borrower_phone == "+8613900001111" and not case.phone_unreachable
+    assert not StaffTask.objects.filter(case=case, kind=StaffTask.Kind.VERIFY_CONTACT).exists()
+
+
+def test_notices_still_waiting_go_to_the_corrected_number(branch_a, officer, settings):
+    settings.NOTIFICATIONS_SMS_BACKEND = TIMEOUT_SMS
+    case = make_case(branch_a, officer, at=at(2, 9), borrower_email="")
+    sign(case, officer, at(2))  # one failed attempt: back in the queue
+    with time_machine.travel(at(2, 10, 5), tick=False):
+        services.case_correct_contact(case=case, actor=officer, field="phone", value="13900001111", note="档案")
+    settings.NOTIFICATIONS_SMS_BACKEND = LOCMEM_SMS
+    with time_machine.travel(at(2, 12), tick=False):
+        send_due()
+    from notifications.channels import sms
+
+    assert [message.to for message in sms.outbox] == ["+8613900001111"]
+
+
+def test_a_correction_tells_where_things_stand_rather_than_resending_old_news(branch_a, officer, settings):
+    settings.NOTIFICATIONS_SMS_BACKEND = BLOCKED_SMS
+    case = make_case(branch_a, officer, at=at(2, 9), borrower_email="")
+    sign(case, officer, at(2))
+    settings.NOTIFICATIONS_SMS_BACKEND = LOCMEM_SMS
+    with time_machine.travel(at(3), tick=False):
+        services.case_start_review(case=case, actor=officer)
+        send_due()
+    with time_machine.travel(at(9), tick=False):
+        services.case_correct_contact(case=case, actor=officer, field="phone", value="13900001111", note="档案")
+        send_due()
+    assert Notification.objects.get(case=case, key="sign", channel="sms").status == NotificationStatus.FAILED
+    update = Notification.objects.get(case=case, key="progress_update", channel="sms")
+    assert update.status == NotificationStatus.DELIVERED and update.recipient == "+8613900001111"
+
+
+def test_a_delivered_email_that_bounces_later_is_no_news_and_fails_over(branch_a, officer, settings):
+    settings.NOTIFICATIONS_EMAIL_TRACKED = True
+    settings.NOTIFICATIONS_SMS_BACKEND = BLOCKED_SMS
+    case = make_case(branch_a, officer, at=at(2, 9))
+    sign(case, officer, at(2))
+    email = Notification.objects.get(case=case, key="sign", channel="email")
+    Notification.objects.filter(pk=email.pk).update(provider_message_id="esp-9")
+    notification_services.provider_event_record(message_id="esp-9", event_id="d", kind="delivered", at=at(2, 10, 1))
+    assert news_of(case) == ["email"]
+    notification_services.provider_event_record(
+        message_id="esp-9", event_id="b", kind="bounced", at=at(2, 10, 20), reject_reason="bounced"
+    )
+    assert not BorrowerNews.objects.filter(case=case, retracted_at__isnull=True).exists()
+    # Both channels failed: a person calls today.
+    assert StaffTask.objects.filter(case=case, kind=StaffTask.Kind.CALL_BORROWER, status="open").exists()
+
+
+def test_a_late_receipt_of_older_news_does_not_stop_the_failover_of_newer_news(branch_a, officer, settings):
+    settings.NOTIFICATIONS_EMAIL_TRACKED = True
+    case = make_case(branch_a, officer, at=at(2, 9))
+    sign(case, officer, at(2))
+    sign_email = Notification.objects.get(case=case, key="sign", channel="email")
+    Notification.objects.filter(pk=sign_email.pk).update(provider_message_id="esp-sign")
+    BorrowerNews.objects.filter(case=case).delete()
+    settings.NOTIFICATIONS_SMS_BACKEND = BLOCKED_SMS
+    with time_machine.travel(at(3, 10), tick=False):
+        services.case_start_review(case=case, actor=officer)
+    notification_services.provider_event_record(message_id="esp-sign", event_id="d", kind="delivered", at=at(3, 10, 1))
+    with time_machine.travel(at(3, 10, 2), tick=False):
+        send_due()
+    review_email = Notification.objects.get(case=case, key="start_review", channel="email")
+    Notification.objects.filter(pk=review_email.pk).update(provider_message_id="esp-review")
+    notification_services.provider_event_record(
+        message_id="esp-review", event_id="f", kind="failed", at=at(3, 10, 5), reject_reason="mailbox_full"
+    )
+    # Neither copy of "under review" reached them: somebody must call.
+    assert StaffTask.objects.filter(case=case, status="open", kind=StaffTask.Kind.CALL_BORROWER).exists()
+
+
+def test_news_written_only_for_a_number_known_bad_asks_for_a_contact_check(branch_a, officer, settings):
+    settings.NOTIFICATIONS_SMS_BACKEND = INVALID_SMS
+    case = make_case(branch_a, officer, at=at(2, 9), borrower_email="")
+    sign(case, officer, at(2))
+    verify = StaffTask.objects.get(case=case, kind=StaffTask.Kind.VERIFY_CONTACT)
+    with time_machine.travel(at(2, 11), tick=False):
+        notification_services.task_complete(task=verify, actor=officer, outcome="当面告知", reached=True)
+    with time_machine.travel(at(3), tick=False):
+        services.case_start_review(case=case, actor=officer)
+    assert Notification.objects.get(case=case, key="start_review", channel="sms").status == "suppressed"
+    check = StaffTask.objects.get(case=case, kind=StaffTask.Kind.VERIFY_CONTACT, status="open")
+    assert check.notification.key == "start_review" and check.assigned_to == officer
+
+
+def test_a_call_asked_for_in_the_evening_is_due_the_next_business_day(case):
+    from notifications import staff
+
+    assert staff.end_of_business_day(at(2, 16)) == datetime.datetime(2026, 3, 3, tzinfo=BEIJING)
+    assert staff.end_of_business_day(at(2, 23, 30)) == datetime.datetime(2026, 3, 4, tzinfo=BEIJING)
+    assert staff.end_of_business_day(datetime.datetime(2026, 3, 7, 10, tzinfo=BEIJING)) == datetime.datetime(
+        2026, 3, 10, tzinfo=BEIJING
+    )  # Saturday: Monday 9 March
+
+
+def test_after_the_cool_off_one_notice_probes_while_the_others_wait(branch_a, officer, settings):
+    from notifications import dispatch
+
+    settings.NOTIFICATIONS_SMS_BACKEND = FLAKY_SMS
+    settings.NOTIFICATIONS_CIRCUIT_FAILURES = 1
+    SmsOutage.down = True
+    cases = [make_case(branch_a, officer, at=at(2, 9), borrower_email="") for _ in range(3)]
+    with time_machine.travel(at(2, 11), tick=False):
+        for case in cases:
+            services.case_sign(case=case, actor=officer)
+        send_due()
+    assert SmsOutage.calls == 1  # the first failure opened the circuit; the others wait
+    queued = list(Notification.objects.filter(channel="sms", status="queued").values_list("pk", flat=True))
+    with time_machine.travel(at(2, 11, 10), tick=False):  # after the cool-off
+        for pk in queued:
+            dispatch.send(pk)
+    assert SmsOutage.calls == 2  # one probe
+
+
+def test_a_notice_an_outage_kept_waiting_for_two_days_ends(branch_a, officer, settings):
+    from notifications import dispatch
+
+    settings.NOTIFICATIONS_SMS_BACKEND = FLAKY_SMS
+    settings.NOTIFICATIONS_CIRCUIT_FAILURES = 1
+    SmsOutage.down = True
+    case = make_case(branch_a, officer, at=at(2, 9), borrower_email="")
+    sign(case, officer, at(2))
+    notice = Notification.objects.get(case=case, key="sign", channel="sms")
+    ProviderCircuit.objects.filter(channel="sms").update(open_until=at(5))  # still down on Thursday
+    with time_machine.travel(at(4, 11), tick=False):
+        assert dispatch.send(notice.pk) == NotificationStatus.FAILED
+    assert StaffTask.objects.filter(case=case, status="open").exists()
+
+
+def test_the_correction_note_is_masked_too(branch_a, officer):
+    case = make_case(branch_a, officer, at=at(2, 9))
+    correction = services.case_correct_contact(
+        case=case, actor=officer, field="phone", value="13900001111", note="拨打13900001111确认，原号码13812345678停用"
+    )
+    assert "13900001111" not in correction.note and "13812345678" not in correction.note
+    assert "139****1111" in correction.note
