@@ -41,13 +41,19 @@ test: dev-setup browser
 test-postgres:
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/loanflow $(MAKE) test
 
-# Each app keeps its own catalogue (cases/locale, notifications/locale, borrowers/locale).
+# Each app keeps its own catalogue (cases/locale, notifications/locale, ...);
+# the project's own templates (templates/: base.html, registration/) and
+# settings have locale/ at the top.
+APPS := cases notifications borrowers dashboards drills
 messages:
-	for app in cases notifications borrowers drills; do \
+	for app in $(APPS); do \
 	  (cd $$app && DEBUG=1 ../$(BIN)/django-admin makemessages -l zh_Hans -l en --no-obsolete \
 	    --settings=loanflow.settings --pythonpath=.. && \
 	   DEBUG=1 ../$(BIN)/django-admin compilemessages --settings=loanflow.settings --pythonpath=..); \
 	done
+	DEBUG=1 $(BIN)/python manage.py makemessages -l zh_Hans -l en --no-obsolete \
+	  $(foreach app,$(APPS),--ignore '$(app)/*') --ignore '.venv/*' --ignore 'tests/*' --ignore 'bench/*'
+	cd locale && DEBUG=1 ../$(BIN)/django-admin compilemessages --settings=loanflow.settings --pythonpath=..
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

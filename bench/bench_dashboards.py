@@ -59,8 +59,8 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from cases import reports  # noqa: E402
-from cases.filters import OverdueFilter  # noqa: E402
+from dashboards import selectors  # noqa: E402
+from dashboards.filters import OverdueFilter  # noqa: E402
 from cases.models import Branch, LoanCase, Role, User  # noqa: E402
 
 
@@ -183,7 +183,7 @@ def page_time(client, url, cold=False):
 
 def overdue_sql_time(user):
     now = timezone.now()
-    filterset = OverdueFilter(None, queryset=reports.overdue_cases(user, now), user=user, now=now)
+    filterset = OverdueFilter(None, queryset=selectors.overdue_cases(user, now), user=user, now=now)
     sql, params = filterset.qs.order_by("due_at", "id")[:26].query.sql_with_params()
 
     def run():

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "cases",
     "notifications",
     "borrowers",
+    "dashboards",
     "drills",
 ]
 
@@ -84,7 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "cases.context_processors.calendar_warning",
+                "dashboards.context_processors.calendar_warning",
             ],
         },
     },

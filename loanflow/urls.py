@@ -8,5 +8,5 @@ urlpatterns = [
     path("anymail/", include("anymail.urls")),
     path("notifications/", include("notifications.urls")),
     path("", include("borrowers.urls")),
-    path("", include("cases.urls")),
+    path("", include("dashboards.urls")),
 ]

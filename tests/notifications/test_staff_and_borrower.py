@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 
-from cases import reports, services, sla
+from cases import services, sla
 from cases.models import LoanCase
 from notifications import selectors
 from notifications import services as notification_services
@@ -120,7 +120,7 @@ def test_a_phone_notice_that_reached_nobody_goes_to_the_branch_supervisor_the_sa
     notification_services.task_complete(task=escalation, actor=people["supervisor"], outcome="仍无人接听", reached=False)
     escalation.refresh_from_db()
     assert escalation.status == StaffTask.Status.OPEN and "仍无人接听" in escalation.outcome
-    assert list(reports.notice_problems(people["officer"], "failed")) == [phone_task.notification]
+    assert list(selectors.notice_problems(people["officer"], "failed")) == [phone_task.notification]
     # Reaching them ends it, and is news for the borrower.
     notification_services.task_complete(task=escalation, actor=people["supervisor"], outcome="已告知", reached=True)
     escalation.refresh_from_db()
@@ -171,12 +171,12 @@ def test_it_tells_staff_to_verify_the_contact_when_retry_is_refused(failed_sms, 
 
 
 def test_selectors_show_problems_only_in_the_users_branch(failed_sms, officer, outsider, head_office):
-    assert list(reports.notice_problems(officer, "failed")) == [failed_sms]
-    assert list(reports.notice_problems(outsider, "failed")) == []
-    assert list(reports.notice_problems(head_office, "failed")) == [failed_sms]
+    assert list(selectors.notice_problems(officer, "failed")) == [failed_sms]
+    assert list(selectors.notice_problems(outsider, "failed")) == []
+    assert list(selectors.notice_problems(head_office, "failed")) == [failed_sms]
 
     # The dashboards' figures (delivery rates, open tasks, last notice) are
-    # cases.reports' and tested with the dashboards.
+    # tested with the dashboards.
     assert list(selectors.notifications_for_user(outsider)) == []
 
 

@@ -16,13 +16,16 @@ from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
-from cases import bulk, exports, reports, selectors
+from cases import bulk, sla
 from cases import calendar as business_calendar
-from cases.filters import BulkFilter, OverdueFilter
-from cases.forms import BulkForm, HandledForm, ReportForm
+from cases import selectors as case_selectors
 from cases.models import Role
-from cases.tables import BulkTable, NoticeProblemTable, OverdueTable
+from dashboards import exports, selectors
+from dashboards.filters import BulkFilter, OverdueFilter
+from dashboards.forms import BulkForm, HandledForm, ReportForm
+from dashboards.tables import BulkTable, NoticeProblemTable, OverdueTable
 from loanflow.redirects import next_url
+from notifications import selectors as notification_selectors
 from notifications import services as notification_services
 from notifications.models import FAILED_STATUSES, Notification, NotificationStatus
 
@@ -45,7 +48,7 @@ def supervisor_required(view):
 def _branch_in_scope_or_404(request):
     """A branch in the query string that the user may not see is a 404, as its cases are."""
     value = request.GET.get("branch") or ""
-    if value and not reports.branches_for_user(request.user).filter(pk=value if value.isdigit() else -1).exists():
+    if value and not selectors.branches_for_user(request.user).filter(pk=value if value.isdigit() else -1).exists():
         raise Http404
 
 
@@ -61,7 +64,7 @@ def _paginate(request, table):
 
 def _overdue_filter(request, now):
     _branch_in_scope_or_404(request)
-    return OverdueFilter(request.GET or None, queryset=reports.overdue_cases(request.user, now), user=request.user, now=now)
+    return OverdueFilter(request.GET or None, queryset=selectors.overdue_cases(request.user, now), user=request.user, now=now)
 
 
 @login_required
@@ -69,7 +72,7 @@ def overdue_list(request):
     now = timezone.now()
     filterset = _overdue_filter(request, now)
     table = _paginate(request, OverdueTable(filterset.qs, now=now))
-    return render(request, "cases/overdue.html", {"filter": filterset, "table": table, "now": now})
+    return render(request, "dashboards/overdue.html", {"filter": filterset, "table": table, "now": now})
 
 
 OVERDUE_COLUMNS = [
@@ -100,18 +103,18 @@ def overdue_export(request, fmt):
         {
             "number": case.number,
             "stage": case.get_status_display(),
-            "days_overdue": reports.days_overdue(case, now, calendar),
-            "due_by": selectors.sla.due_date(case.due_at),
+            "days_overdue": selectors.days_overdue(case, now, calendar),
+            "due_by": sla.due_date(case.due_at),
             "due_by_estimated": _("yes") if case.deadline_provisional else "",
-            "officer": reports.staff_name(case.officer),
+            "officer": selectors.staff_name(case.officer),
             "branch": case.branch.name,
-            "last_notice": case.last_notice_at.astimezone(selectors.sla.local_tz()) if case.last_notice_at else None,
+            "last_notice": case.last_notice_at.astimezone(sla.local_tz()) if case.last_notice_at else None,
             "last_notice_status": NotificationStatus(case.last_notice_status).label if case.last_notice_status else "",
         }
         for case in cases
     ]
     data = exports.dataset(_("Overdue cases"), OVERDUE_COLUMNS, rows)
-    return exports.response(data, f"overdue-{selectors.today_local(now)}", fmt)
+    return exports.response(data, f"overdue-{case_selectors.today_local(now)}", fmt)
 
 
 # --- Notification monitor ------------------------------------------------------
@@ -120,32 +123,32 @@ def overdue_export(request, fmt):
 @login_required
 def notice_monitor(request):
     now = timezone.now()
-    problem = request.GET.get("problem") or reports.Problem.FAILED
-    if problem not in reports.Problem.ALL:
-        problem = reports.Problem.FAILED
-    table = _paginate(request, NoticeProblemTable(reports.notice_problems(request.user, problem, now)))
-    period = reports.Period.last_days(30, now)
+    problem = request.GET.get("problem") or notification_selectors.Problem.FAILED
+    if problem not in notification_selectors.Problem.ALL:
+        problem = notification_selectors.Problem.FAILED
+    table = _paginate(request, NoticeProblemTable(notification_selectors.notice_problems(request.user, problem, now)))
+    period = selectors.Period.last_days(30, now)
     ctx = {
         "table": table,
         "problem": problem,
         "problems": [
-            (reports.Problem.FAILED, _("Failed or bounced")),
-            (reports.Problem.STUCK, _("Stuck")),
-            (reports.Problem.UNACKNOWLEDGED, _("Not acknowledged")),
+            (notification_selectors.Problem.FAILED, _("Failed or bounced")),
+            (notification_selectors.Problem.STUCK, _("Stuck")),
+            (notification_selectors.Problem.UNACKNOWLEDGED, _("Not acknowledged")),
         ],
-        "counts": reports.notice_problem_counts(request.user, now),
-        "rates": reports.delivery_rate_by_channel(request.user, period.since, period.until),
+        "counts": notification_selectors.notice_problem_counts(request.user, now),
+        "rates": notification_selectors.delivery_rate_by_channel(request.user, period.since, period.until),
         "period": period,
-        "target_hours": int(reports.NOTICE_TARGET.total_seconds() // 3600),
-        "ack_hours": int(reports.ACK_EXPECTED_WITHIN.total_seconds() // 3600),
-        "stuck_minutes": int(reports.QUEUE_STUCK_AFTER.total_seconds() // 60),
+        "target_hours": int(notification_selectors.NOTICE_TARGET.total_seconds() // 3600),
+        "ack_hours": int(notification_selectors.ACK_EXPECTED_WITHIN.total_seconds() // 3600),
+        "stuck_minutes": int(notification_selectors.QUEUE_STUCK_AFTER.total_seconds() // 60),
     }
-    return render(request, "cases/notices.html", ctx)
+    return render(request, "dashboards/notices.html", ctx)
 
 
 def _notice_or_404(request, pk):
     try:
-        return reports.notification_get_for_user(request.user, pk)
+        return notification_selectors.notification_get_for_user(request.user, pk)
     except Notification.DoesNotExist:
         raise Http404
 
@@ -244,13 +247,13 @@ def _report_form(request, now):
 
 def _compute_report_rows(user, key, period, branch, now):
     if key.startswith("overdue_"):
-        return reports.overdue_counts(user, key.removeprefix("overdue_"), branch=branch, now=now)
+        return selectors.overdue_counts(user, key.removeprefix("overdue_"), branch=branch, now=now)
     if key == "sla":
-        return reports.sla_compliance(user, period, branch=branch, now=now)
+        return selectors.sla_compliance(user, period, branch=branch, now=now)
     if key == "kpi":
-        return reports.notice_kpi_by_officer(user, period, branch=branch)
+        return selectors.notice_kpi_by_officer(user, period, branch=branch)
     if key == "trend":
-        return reports.notice_trend(user, period.end, 30, branch=branch)
+        return selectors.notice_trend(user, period.end, 30, branch=branch)
     raise Http404
 
 
@@ -258,7 +261,7 @@ def _report_rows(user, key, form, now):
     """(as_of, rows): the page and its exports show the same cached figures."""
     period, branch = form.period(), form.cleaned_data["branch"]
     parts = (period.start, period.end, branch.pk if branch else "")
-    return reports.cached_report(user, key, parts, lambda: _compute_report_rows(user, key, period, branch, now))
+    return selectors.cached_report(user, key, parts, lambda: _compute_report_rows(user, key, period, branch, now))
 
 
 @supervisor_required
@@ -279,10 +282,10 @@ def supervisor_report(request):
             for key, (title, columns) in REPORT_TABLES.items()
         }
         ctx["as_of"] = min(as_of for as_of, _rows in results.values())
-        ctx["cache_minutes"] = reports.REPORT_CACHE_SECONDS // 60
+        ctx["cache_minutes"] = selectors.REPORT_CACHE_SECONDS // 60
         ctx["query"] = request.GET.urlencode()
-        ctx["target_hours"] = int(reports.NOTICE_TARGET.total_seconds() // 3600)
-    return render(request, "cases/report.html", ctx, status=200 if form.is_valid() else 400)
+        ctx["target_hours"] = int(notification_selectors.NOTICE_TARGET.total_seconds() // 3600)
+    return render(request, "dashboards/report.html", ctx, status=200 if form.is_valid() else 400)
 
 
 @supervisor_required
@@ -309,7 +312,7 @@ def bulk_change(request):
     user = request.user
     if not (user.has_perm("cases.hold_loancase") and user.has_perm("cases.resume_loancase")):
         raise PermissionDenied
-    open_cases = selectors.case_list_for_user(user).select_related("branch", "officer")
+    open_cases = case_selectors.case_list_for_user(user).select_related("branch", "officer")
     filterset = BulkFilter(request.GET or None, queryset=open_cases, user=user)
     ctx = {"filter": filterset, "query": request.GET.urlencode()}
 
@@ -319,7 +322,7 @@ def bulk_change(request):
             chosen = open_cases.filter(pk__in=[c.pk for c in form.cleaned_data["cases"]])
             if request.POST.get("confirm") != "yes":
                 ctx.update({"form": form, "chosen": list(chosen), "confirming": True})
-                return render(request, "cases/bulk.html", ctx)
+                return render(request, "dashboards/bulk.html", ctx)
             action = form.cleaned_data["action"]
             if action == "hold":
                 result = bulk.cases_hold(cases=chosen, actor=user, reason=form.cleaned_data["reason"])
@@ -340,4 +343,4 @@ def bulk_change(request):
     table.picked = picked
     _paginate(request, table)
     ctx["table"] = table
-    return render(request, "cases/bulk.html", ctx)
+    return render(request, "dashboards/bulk.html", ctx)

@@ -4,7 +4,8 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cases import reports
+from dashboards import selectors
+from notifications import selectors as notification_selectors
 from cases.models import LoanCase
 from cases.states import OPEN_STATES, CaseState
 
@@ -43,8 +44,8 @@ class OverdueFilter(django_filters.FilterSet):
         self.user = user
         self.now = now
         super().__init__(*args, **kwargs)
-        self.filters["branch"].queryset = reports.branches_for_user(user)
-        self.filters["officer"].queryset = reports.staff_for_user(user)
+        self.filters["branch"].queryset = selectors.branches_for_user(user)
+        self.filters["officer"].queryset = selectors.staff_for_user(user)
         if not user.is_head_office:
             # One branch only: the choice would say nothing.
             del self.filters["branch"]
@@ -53,12 +54,12 @@ class OverdueFilter(django_filters.FilterSet):
         # The form field has checked the value (a whole number, 1 to 250); a
         # filter method must not add form errors (django-filter is looping
         # over cleaned_data when it calls this).
-        return queryset.filter(due_at__lte=reports.overdue_cutoff(value, now=self.now))
+        return queryset.filter(due_at__lte=selectors.overdue_cutoff(value, now=self.now))
 
     def filter_undelivered(self, queryset, name, value):
         if value is None:
             return queryset
-        flag = reports.has_undelivered_notice()
+        flag = notification_selectors.has_undelivered_notice()
         return queryset.filter(flag if value else ~flag)
 
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from cases import sla
 from cases.models import Role
+from dashboards import selectors
 
 register = template.Library()
 
@@ -104,6 +105,4 @@ def get_item(mapping, key):
 
 @register.filter
 def staff_name(user):
-    from cases.reports import staff_name as name
-
-    return name(user)
+    return selectors.staff_name(user)

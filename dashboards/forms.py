@@ -6,7 +6,8 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cases import calendar, reports
+from cases import calendar
+from dashboards import selectors
 from cases.models import BusinessYear, ContactCorrection
 from cases.states import REASON_REQUIRED, CaseState, Transition
 
@@ -71,7 +72,7 @@ class ReportForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["branch"].queryset = reports.branches_for_user(user)
+        self.fields["branch"].queryset = selectors.branches_for_user(user)
 
     def clean(self):
         data = super().clean()
@@ -85,11 +86,11 @@ class ReportForm(forms.Form):
 
     @classmethod
     def defaults(cls, now=None):
-        period = reports.Period.last_days(30, now)
+        period = selectors.Period.last_days(30, now)
         return {"start": period.start, "end": period.end}
 
     def period(self):
-        return reports.Period(start=self.cleaned_data["start"], end=self.cleaned_data["end"])
+        return selectors.Period(start=self.cleaned_data["start"], end=self.cleaned_data["end"])
 
 
 class BulkForm(forms.Form):

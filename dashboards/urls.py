@@ -1,7 +1,9 @@
 from django.urls import path
 
-from cases import views, views_calendar, views_reports
+from dashboards import views, views_calendar, views_reports
 
+# The names stay cases:…: they name the pages (a case's page is cases:detail),
+# not the app that serves them.
 app_name = "cases"
 
 urlpatterns = [

@@ -1,5 +1,6 @@
-"""Read queries for the dashboards: my work, overdue list, notification
-monitor and the supervisor report.
+"""Reads for the staff pages: my work, the overdue list and the supervisor
+report, and a case's timeline. Notice and task reads are in
+notifications.selectors.
 
 Everything here is scoped the way cases.selectors.cases_for_user is: head
 office sees all branches, everyone else their own branch. Lists return
@@ -12,43 +13,16 @@ import datetime
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from cases import selectors, sla
+from cases import selectors as case_selectors
+from cases import sla
 from cases.models import Branch, CaseTransition, Role, User
 from cases.states import OPEN_STATES, CaseState, Transition
-from notifications.models import (
-    DELIVERED_STATUSES,
-    FAILED_STATUSES,
-    SENT_CHANNELS,
-    Channel,
-    Notification,
-    NotificationStatus,
-    StaffTask,
-)
-from notifications.selectors import notifications_for_user
-
-# How long a notice may take to reach the borrower before it counts against
-# the officer's KPI, and before the monitor calls it stuck. The lead may move
-# these into settings; the defaults are the bank's service standard.
-NOTICE_TARGET = datetime.timedelta(hours=getattr(settings, "NOTICE_DELIVERY_TARGET_HOURS", 24))
-QUEUE_STUCK_AFTER = datetime.timedelta(minutes=getattr(settings, "NOTICE_QUEUE_STUCK_MINUTES", 15))
-ACK_EXPECTED_WITHIN = datetime.timedelta(hours=getattr(settings, "NOTICE_ACK_EXPECTED_HOURS", 72))
-
-
-# A notice that has not (yet) reached the borrower and nobody has dealt with.
-UNDELIVERED = Q(
-    status__in=[
-        NotificationStatus.QUEUED,
-        NotificationStatus.SENDING,
-        NotificationStatus.SENT,
-        *FAILED_STATUSES,
-    ],
-    handled_at__isnull=True,
-    channel__in=SENT_CHANNELS,
-)
+from notifications.models import SENT_CHANNELS, Notification, NotificationStatus
+from notifications.selectors import NOTICE_TARGET, notifications_for_user, percent_of
 
 
 # The supervisor report aggregates weeks of notices across branches: seconds of
@@ -68,8 +42,6 @@ def cached_report(user, key, parts, compute):
     return hit
 
 
-
-
 def branches_for_user(user):
     if user.is_head_office:
         return Branch.objects.all()
@@ -79,7 +51,7 @@ def branches_for_user(user):
 def staff_for_user(user):
     """Officers and supervisors whose cases the user may see."""
     return (
-        User.objects.filter(selectors.branch_scope(user), is_active=True, groups__name__in=[Role.OFFICER, Role.SUPERVISOR])
+        User.objects.filter(case_selectors.branch_scope(user), is_active=True, groups__name__in=[Role.OFFICER, Role.SUPERVISOR])
         .distinct()
         .order_by("username")
     )
@@ -103,15 +75,12 @@ def start_of_day(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(), tzinfo=sla.local_tz())
 
 
-# --- My work -----------------------------------------------------------------
-
-
 def my_open_cases(user):
     """The user's own open cases, most urgent first; held cases (no clock) last."""
     # Scoped like every staff list: an officer moved to another branch no
     # longer sees the cases of the old one.
     return (
-        selectors.case_list_for_user(user)
+        case_selectors.case_list_for_user(user)
         .filter(officer=user)
         .select_related("branch", "officer")
         .order_by(F("due_at").asc(nulls_last=True), "id")
@@ -120,28 +89,12 @@ def my_open_cases(user):
 
 def my_case_counts(user, now=None) -> dict:
     now = now or timezone.now()
-    end_of_today = sla.end_of_day(selectors.today_local(now))
-    return selectors.case_list_for_user(user).filter(officer=user).aggregate(
+    end_of_today = sla.end_of_day(case_selectors.today_local(now))
+    return case_selectors.case_list_for_user(user).filter(officer=user).aggregate(
         open=Count("id"),
         overdue=Count("id", filter=Q(due_at__lt=now)),
         due_today=Count("id", filter=Q(due_at__gte=now, due_at__lte=end_of_today)),
     )
-
-
-def my_open_tasks(user):
-    return (
-        StaffTask.objects.filter(selectors.branch_scope(user, "case__"), assigned_to=user, status=StaffTask.Status.OPEN)
-        .select_related("case", "notification")
-        .order_by(F("due_at").asc(nulls_last=True), "id")
-    )
-
-
-def task_get_for_user(user, pk):
-    """An open or done task of a case the user may see, else StaffTask.DoesNotExist."""
-    return StaffTask.objects.select_related("case").get(selectors.branch_scope(user, "case__"), pk=pk)
-
-
-# --- Overdue list --------------------------------------------------------------
 
 
 def _last_notice(field):
@@ -162,16 +115,12 @@ def with_last_notice(cases):
     )
 
 
-def has_undelivered_notice():
-    return Exists(Notification.objects.filter(UNDELIVERED, case=OuterRef("pk")))
-
-
 def overdue_cases(user, now=None):
     """Every open case past its deadline in the user's scope, most overdue first.
 
-    Built on selectors.case_list_overdue, so it stays a range scan of the
+    Built on cases.selectors.case_list_overdue, so it stays a range scan of the
     partial due_at index whatever filters are added."""
-    return with_last_notice(selectors.case_list_overdue(user, now=now).select_related("branch", "officer"))
+    return with_last_notice(case_selectors.case_list_overdue(user, now=now).select_related("branch", "officer"))
 
 
 def overdue_cutoff(min_days: int, now=None) -> datetime.datetime:
@@ -181,90 +130,7 @@ def overdue_cutoff(min_days: int, now=None) -> datetime.datetime:
 
 def days_overdue(case, now=None, calendar=None):
     """Whole business days the case is past its deadline (0 if it is not)."""
-    return selectors.business_days_overdue(case, now, calendar)
-
-
-# --- Notification monitor -----------------------------------------------------
-
-
-class Problem:
-    FAILED = "failed"
-    STUCK = "stuck"
-    UNACKNOWLEDGED = "unacknowledged"
-    ALL = (FAILED, STUCK, UNACKNOWLEDGED)
-
-
-def problem_filter(problem, now) -> Q:
-    open_ = Q(handled_at__isnull=True, channel__in=SENT_CHANNELS)
-    if problem == Problem.FAILED:
-        return open_ & Q(status__in=FAILED_STATUSES)
-    if problem == Problem.STUCK:
-        return open_ & (
-            Q(status=NotificationStatus.QUEUED, next_attempt_at__lt=now - QUEUE_STUCK_AFTER)
-            | Q(status=NotificationStatus.SENDING, claimed_at__lt=now - QUEUE_STUCK_AFTER)
-            | Q(status=NotificationStatus.SENT, sent_at__lt=now - NOTICE_TARGET)
-        )
-    if problem == Problem.UNACKNOWLEDGED:
-        return open_ & Q(
-            status__in=[NotificationStatus.DELIVERED, NotificationStatus.READ],
-            acknowledged_at__isnull=True,
-            created_at__lt=now - ACK_EXPECTED_WITHIN,
-        )
-    raise ValueError(problem)
-
-
-def notice_problems(user, problem, now=None):
-    now = now or timezone.now()
-    return (
-        notifications_for_user(user)
-        .filter(problem_filter(problem, now))
-        .select_related("case", "case__officer", "case__branch")
-        .order_by("created_at", "id")
-    )
-
-
-def notice_problem_counts(user, now=None, limit=1000) -> dict:
-    """How many notices have each problem, counted up to `limit` (shown as "1000+")."""
-    now = now or timezone.now()
-    counts = {}
-    for problem in Problem.ALL:
-        ids = notifications_for_user(user).filter(problem_filter(problem, now)).values("id")[: limit + 1]
-        counts[problem] = Notification.objects.filter(id__in=ids).count()
-    return counts
-
-
-def notification_get_for_user(user, pk):
-    return notifications_for_user(user).select_related("case").get(pk=pk)
-
-
-def delivery_rate_by_channel(user, since, until) -> list[dict]:
-    rows = (
-        notifications_for_user(user)
-        .filter(created_at__gte=since, created_at__lt=until, channel__in=SENT_CHANNELS)
-        .exclude(status=NotificationStatus.CANCELLED)
-        .values("channel")
-        .annotate(
-            total=Count("id"),
-            delivered=Count("id", filter=Q(status__in=DELIVERED_STATUSES)),
-            failed=Count("id", filter=Q(status__in=FAILED_STATUSES)),
-        )
-        .order_by("channel")
-    )
-    labels = dict(Channel.choices)
-    result = []
-    for row in rows:
-        row["channel_label"] = labels.get(row["channel"], row["channel"])
-        row["pending"] = row["total"] - row["delivered"] - row["failed"]
-        row["rate"] = _rate(row["delivered"], row["total"])
-        result.append(row)
-    return result
-
-
-def _rate(part, whole):
-    return None if not whole else round(100.0 * part / whole, 1)
-
-
-# --- Supervisor report ---------------------------------------------------------
+    return case_selectors.business_days_overdue(case, now, calendar)
 
 
 @dataclasses.dataclass
@@ -282,7 +148,7 @@ class Period:
 
     @classmethod
     def last_days(cls, days=30, now=None):
-        today = selectors.today_local(now)
+        today = case_selectors.today_local(now)
         return cls(start=today - datetime.timedelta(days=days - 1), end=today)
 
 
@@ -298,7 +164,7 @@ def overdue_counts(user, by, branch=None, now=None) -> list[dict]:
         "officer": ["officer__username", "officer__first_name", "officer__last_name", "branch__name"],
     }[by]
     rows = (
-        selectors.case_list_overdue(user, now=now)
+        case_selectors.case_list_overdue(user, now=now)
         .filter(_branch_filter(branch))
         .order_by()
         .values(*fields)
@@ -325,7 +191,7 @@ def sla_compliance(user, period, branch=None, now=None) -> list[dict]:
     now = now or timezone.now()
     moves = (
         CaseTransition.objects.filter(
-            selectors.branch_scope(user, "case__"),
+            case_selectors.branch_scope(user, "case__"),
             _branch_filter(branch, "case__"),
             created_at__gte=period.since,
             created_at__lt=period.until,
@@ -341,7 +207,7 @@ def sla_compliance(user, period, branch=None, now=None) -> list[dict]:
         stats[row["source"]] = {"on_time": row["on_time"], "late": row["total"] - row["on_time"], "still_late": 0}
 
     still_late = (
-        selectors.case_list_overdue(user, now=now)
+        case_selectors.case_list_overdue(user, now=now)
         .filter(_branch_filter(branch), due_at__gte=period.since, due_at__lt=min(period.until, now))
         .order_by()
         .values("status")
@@ -364,7 +230,7 @@ def sla_compliance(user, period, branch=None, now=None) -> list[dict]:
                 "late": entry["late"],
                 "still_late": entry["still_late"],
                 "total": total,
-                "rate": _rate(entry["on_time"], total),
+                "rate": percent_of(entry["on_time"], total),
             }
         )
     return result
@@ -408,7 +274,7 @@ def notice_kpi_by_officer(user, period, branch=None) -> list[dict]:
                 ),
                 "total": row["total"],
                 "met": row["met"],
-                "rate": _rate(row["met"], row["total"]),
+                "rate": percent_of(row["met"], row["total"]),
             }
         )
     return result
@@ -429,11 +295,8 @@ def notice_trend(user, end_day, days=30, branch=None) -> list[dict]:
     for offset in range(days):
         day = period.start + datetime.timedelta(days=offset)
         row = by_day.get(day, {"total": 0, "met": 0})
-        result.append({"day": day, "total": row["total"], "met": row["met"], "rate": _rate(row["met"], row["total"])})
+        result.append({"day": day, "total": row["total"], "met": row["met"], "rate": percent_of(row["met"], row["total"])})
     return result
-
-
-# --- Case detail -----------------------------------------------------------------
 
 
 @dataclasses.dataclass
@@ -447,7 +310,7 @@ def case_timeline(case) -> list[TimelineEntry]:
     """Transitions, deadline changes, contact corrections, notices (with their
     delivery events) and tasks, oldest first. Six queries whatever the length
     of the case's history."""
-    entries = [TimelineEntry(t.created_at, "transition", t) for t in selectors.case_history(case)]
+    entries = [TimelineEntry(t.created_at, "transition", t) for t in case_selectors.case_history(case)]
     notices = case.notifications.prefetch_related("events").order_by("created_at", "id")
     entries += [TimelineEntry(n.created_at, "notice", n) for n in notices]
     tasks = case.tasks.select_related("assigned_to", "completed_by").order_by("created_at", "id")

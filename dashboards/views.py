@@ -13,13 +13,16 @@ from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
-from cases import reports, selectors, services
-from cases.forms import ContactCorrectionForm, TaskOutcomeForm, TransitionForm
+from cases import selectors as case_selectors
+from cases import services, sla
+from dashboards import selectors
+from dashboards.forms import ContactCorrectionForm, TaskOutcomeForm, TransitionForm
 from cases.models import LoanCase
 from cases.services import TransitionRefused
 from cases.states import REASON_REQUIRED, Transition
-from cases.tables import MyCasesTable
+from dashboards.tables import MyCasesTable
 from loanflow.redirects import next_url
+from notifications import selectors as notification_selectors
 from notifications import services as notification_services
 from notifications.models import Channel, StaffTask
 
@@ -28,7 +31,7 @@ PER_PAGE = 25
 
 def _case_or_404(user, number):
     try:
-        return selectors.case_get_for_user(user, number)
+        return case_selectors.case_get_for_user(user, number)
     except LoanCase.DoesNotExist:
         raise Http404
 
@@ -37,25 +40,25 @@ def _case_or_404(user, number):
 def home(request):
     """My work: my open cases, most urgent first, and my open tasks."""
     now = timezone.now()
-    table = MyCasesTable(reports.my_open_cases(request.user), now=now)
+    table = MyCasesTable(selectors.my_open_cases(request.user), now=now)
     RequestConfig(request, paginate={"paginator_class": LazyPaginator, "per_page": PER_PAGE}).configure(table)
-    tasks = list(reports.my_open_tasks(request.user)[:PER_PAGE + 1])
+    tasks = list(notification_selectors.my_open_tasks(request.user)[:PER_PAGE + 1])
     ctx = {
         "table": table,
-        "counts": reports.my_case_counts(request.user, now),
+        "counts": selectors.my_case_counts(request.user, now),
         "tasks": tasks[:PER_PAGE],
         "more_tasks": len(tasks) > PER_PAGE,
         "task_form": TaskOutcomeForm(),
         "now": now,
     }
-    return render(request, "cases/my_work.html", ctx)
+    return render(request, "dashboards/my_work.html", ctx)
 
 
 @login_required
 @require_POST
 def task_complete(request, pk):
     try:
-        task = reports.task_get_for_user(request.user, pk)
+        task = notification_selectors.task_get_for_user(request.user, pk)
     except StaffTask.DoesNotExist:
         raise Http404
     form = TaskOutcomeForm(request.POST)
@@ -110,15 +113,15 @@ def _detail(request, case, *, unmasked=False, failed=None, contact_form=None, st
         "can_correct_contact": request.user.has_perm("cases.correct_contact_loancase"),
         "contact_form": contact_form or ContactCorrectionForm(),
         "case": case,
-        "timeline": reports.case_timeline(case),
+        "timeline": selectors.case_timeline(case),
         "buttons": _transition_buttons(case, request.user, failed),
         "can_unmask": request.user.has_perm("cases.unmask_loancase"),
         "unmasked": unmasked,
-        "days_overdue": reports.days_overdue(case),
-        "provisional_year": reports.sla.due_date(case.due_at).year if case.deadline_provisional else None,
+        "days_overdue": selectors.days_overdue(case),
+        "provisional_year": sla.due_date(case.due_at).year if case.deadline_provisional else None,
         "now": timezone.now(),
     }
-    return render(request, "cases/detail.html", ctx, status=status)
+    return render(request, "dashboards/detail.html", ctx, status=status)
 
 
 @login_required

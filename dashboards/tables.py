@@ -8,17 +8,19 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from cases import calendar as business_calendar
-from cases import reports
+from cases import selectors as case_selectors
+from cases import sla
+from dashboards import selectors
 from notifications.models import Channel, NotificationStatus
 
-TEMPLATE = "cases/_table.html"
+TEMPLATE = "dashboards/_table.html"
 CHANNELS = dict(Channel.choices)
 NOTICE_STATUSES = dict(NotificationStatus.choices)
 
 
 def due_day(record):
     """The day a case is due by, marked when it rests on an estimated calendar year."""
-    day = reports.sla.due_date(record.due_at).isoformat()
+    day = sla.due_date(record.due_at).isoformat()
     if record.deadline_provisional:
         return format_html('{} <span class="badge provisional" title="{}">{}</span>', day, PROVISIONAL_HINT, PROVISIONAL)
     return day
@@ -41,7 +43,7 @@ class CaseNumberColumn(tables.Column):
 
 class OfficerColumn(tables.Column):
     def render(self, value):
-        return reports.staff_name(value)
+        return selectors.staff_name(value)
 
 
 class OverdueTable(tables.Table):
@@ -77,14 +79,14 @@ class OverdueTable(tables.Table):
         return record.get_status_display()
 
     def render_days_overdue(self, record):
-        return reports.days_overdue(record, self.now, self.calendar)
+        return selectors.days_overdue(record, self.now, self.calendar)
 
     def render_last_notice(self, record):
         return format_html(
             "{} · {} <small>{}</small>",
             CHANNELS.get(record.last_notice_channel, record.last_notice_channel),
             notice_badge(record.last_notice_status),
-            record.last_notice_at.astimezone(reports.sla.local_tz()).strftime("%m-%d %H:%M"),
+            record.last_notice_at.astimezone(sla.local_tz()).strftime("%m-%d %H:%M"),
         )
 
 
@@ -102,7 +104,7 @@ class MyCasesTable(tables.Table):
 
     def __init__(self, *args, now, **kwargs):
         self.now = now
-        self.end_of_today = reports.sla.end_of_day(reports.selectors.today_local(now))
+        self.end_of_today = sla.end_of_day(case_selectors.today_local(now))
         self.calendar = business_calendar.current()
         super().__init__(*args, **kwargs)
 
@@ -122,7 +124,7 @@ class MyCasesTable(tables.Table):
         urgency = self.urgency(record)
         day = due_day(record)
         if urgency == "overdue":
-            days = reports.days_overdue(record, self.now, self.calendar)
+            days = selectors.days_overdue(record, self.now, self.calendar)
             label = ngettext("%(days)s business day overdue", "%(days)s business days overdue", days) % {"days": days}
             return format_html('<span class="badge bad">{}</span> {}', label, day)
         if urgency == "due-today":
@@ -138,7 +140,7 @@ class NoticeProblemTable(tables.Table):
     officer = tables.Column(verbose_name=_("officer"), accessor="case__officer", orderable=False)
     last_error = tables.Column(verbose_name=_("last error"), orderable=False, default="")
     actions = tables.TemplateColumn(
-        template_name="cases/_notice_actions.html", verbose_name=_("actions"), orderable=False
+        template_name="dashboards/_notice_actions.html", verbose_name=_("actions"), orderable=False
     )
 
     class Meta:
@@ -156,7 +158,7 @@ class NoticeProblemTable(tables.Table):
         return record.get_channel_display()
 
     def render_officer(self, value):
-        return reports.staff_name(value)
+        return selectors.staff_name(value)
 
 
 class BulkTable(tables.Table):

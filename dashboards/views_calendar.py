@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import calendar, selectors, services
-from cases.forms import CalendarYearForm
+from dashboards.forms import CalendarYearForm
 from cases.models import BusinessYear
 
 # Years a bank might enter or look up; anything else is a typo or a probe.
@@ -55,7 +55,7 @@ def calendar_years(request):
         "can_maintain": request.user.has_perm("cases.maintain_businessyear"),
         "suggested_year": today.year + 1,
     }
-    return render(request, "cases/calendar_years.html", ctx)
+    return render(request, "dashboards/calendar_years.html", ctx)
 
 
 @login_required
@@ -68,7 +68,7 @@ def calendar_year(request, year):
         "days": days,
         "can_maintain": request.user.has_perm("cases.maintain_businessyear"),
     }
-    return render(request, "cases/calendar_year.html", ctx)
+    return render(request, "dashboards/calendar_year.html", ctx)
 
 
 @login_required
@@ -99,15 +99,15 @@ def calendar_edit(request, year):
             "days": calendar.as_table(current.days()),
         }
         form = CalendarYearForm(initial=initial, year=year)
-        return render(request, "cases/calendar_edit.html", {"form": form, "year": year, "current": current})
+        return render(request, "dashboards/calendar_edit.html", {"form": form, "year": year, "current": current})
 
     form = CalendarYearForm(request.POST, year=year)
     if not form.is_valid():
         ctx = {"form": form, "year": year, "current": current}
-        return render(request, "cases/calendar_edit.html", ctx, status=400)
+        return render(request, "dashboards/calendar_edit.html", ctx, status=400)
     data = form.cleaned_data
     if request.POST.get("confirm") == "back":
-        return render(request, "cases/calendar_edit.html", {"form": form, "year": year, "current": current})
+        return render(request, "dashboards/calendar_edit.html", {"form": form, "year": year, "current": current})
     announced = data["status"] == BusinessYear.Status.ANNOUNCED
     if request.POST.get("confirm") != "yes":
         entered = calendar.Year(
@@ -127,7 +127,7 @@ def calendar_edit(request, year):
             "impact": selectors.deadlines_preview(snapshot.with_year(entered), window),
             "entered": entered,
         }
-        return render(request, "cases/calendar_edit.html", ctx)
+        return render(request, "dashboards/calendar_edit.html", ctx)
     services.calendar_year_save(
         year=year, status=data["status"], days=data["days"], source=data["source"], actor=request.user
     )
