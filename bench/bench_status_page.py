@@ -40,7 +40,7 @@ from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from borrowers import services  # noqa: E402
+from notifications import links  # noqa: E402
 from cases.models import LoanCase  # noqa: E402
 from cases.states import CaseState  # noqa: E402
 
@@ -82,7 +82,7 @@ def main():
     times, sizes, notices = [], [], []
     for case in sample_cases():
         client = Client(HTTP_HOST="127.0.0.1")
-        link, token = services.link_issue(case)
+        link, token = links.link_issue(case)
         assert client.get(reverse("borrowers:enter", args=[token])).status_code == 302
         client.get(reverse("borrowers:status"))  # first view: marks notices read
         case_times, response = timed(lambda: client.get(reverse("borrowers:status")), args.rounds)
@@ -103,8 +103,8 @@ def main():
 
     # Unknown and revoked links must not be told apart by their timing.
     case = LoanCase.objects.first()
-    link, revoked = services.link_issue(case)
-    services.link_issue(case)
+    link, revoked = links.link_issue(case)
+    links.link_issue(case)
     client = Client(HTTP_HOST="127.0.0.1", REMOTE_ADDR="127.0.0.9")
     results = {}
     for name, token in (("unknown", "A" * 43), ("revoked", revoked), ("malformed", "nope")):

@@ -63,11 +63,3 @@ def verify_limit():
 def question_limit():
     """Questions a borrower may send about one case."""
     return _get("BORROWER_QUESTION_LIMIT", (10, 24 * 60 * 60))
-
-
-def link_key():
-    """The key borrower-link tokens are derived with. Kept apart from
-    SECRET_KEY (set BORROWER_LINK_KEY in production, from a vault), so that a
-    database dump plus the web server's environment is not enough to rebuild
-    live links, and rotating SECRET_KEY does not break links already sent."""
-    return _get("BORROWER_LINK_KEY", "") or settings.SECRET_KEY

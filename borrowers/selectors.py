@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.utils import timezone, translation
 
 from borrowers import stages
-from borrowers.models import BorrowerLink, BorrowerQuestion
+from borrowers.models import BorrowerQuestion
 from cases import sla
 from cases.states import FINAL_STATES, CaseState
 from notifications.models import (
@@ -25,15 +25,6 @@ _CHANNEL_PREFERENCE = [Channel.STATUS_PAGE, Channel.SMS, Channel.EMAIL, Channel.
 # repeated on the page it opens.
 _LINK_RE = re.compile(r"(?:https?://[^\s/]+)?/s/[A-Za-z0-9_-]{16,}/?")
 TIMELINE_LENGTH = 50
-
-
-def link_for_session(link_id):
-    """The link a borrower session was opened with, if still active."""
-    return (
-        BorrowerLink.objects.select_related("case", "case__branch")
-        .filter(pk=link_id, revoked_at__isnull=True)
-        .first()
-    )
 
 
 def notice_for_case(case, pk):

@@ -6,7 +6,8 @@ re-issuing the link ends every session opened with it."""
 
 import time
 
-from borrowers import conf, selectors
+from borrowers import conf
+from notifications import links
 
 SESSION_KEY = "borrower"
 
@@ -27,7 +28,7 @@ def current_link(request):
     data = request.session.get(SESSION_KEY)
     if not data or data.get("until", 0) < time.time():
         return None
-    return selectors.link_for_session(data["link"])
+    return links.link_for_session(data["link"])
 
 
 def is_verified(request) -> bool:

@@ -22,6 +22,7 @@ from borrowers.forms import FindForm, QuestionForm, VerifyForm
 from cases import sla
 from cases.states import CaseState
 from loanflow.redirects import next_url
+from notifications import links
 from notifications import services as notification_services
 
 # No script, no frame, nothing from another origin: the pages work without
@@ -97,7 +98,7 @@ def enter(request, token):
     if ratelimit.is_limited("link-miss", ip, conf.link_miss_limit()):
         response = _not_found(request, status=429)
     else:
-        link = services.link_resolve(token)
+        link = links.link_resolve(token)
         if link is None:
             ratelimit.hit("link-miss", ip, conf.link_miss_limit())
             response = _not_found(request)

@@ -524,19 +524,12 @@ def case_unmask(*, case, actor, what="borrower_id_number,borrower_phone,borrower
 def case_resend_status_link(*, case, actor, at=None):
     """Issue a new status-page link (the old one stops working) and queue it to
     the borrower by email and SMS, in one transaction. Returns the notices."""
-    from borrowers.services import link_issue
-    from notifications.models import Channel
-
     if not selectors.user_can_access_case(actor, case):
         _refuse("not_found", _("No such case."))
-    with transaction.atomic():
-        notices = notification_services.notices_for_event(
-            case=case, key="status_link", at=at, channels=[Channel.EMAIL, Channel.SMS]
+    try:
+        return notification_services.link_reissue_and_tell(case=case, channels=["email", "sms"], at=at)
+    except notification_services.NoWorkingChannel:
+        _refuse(
+            "guard",
+            _("The borrower has no reachable email or mobile phone; give them the link in person or by phone."),
         )
-        if not notices:
-            _refuse(
-                "guard",
-                _("The borrower has no reachable email or mobile phone; give them the link in person or by phone."),
-            )
-        link_issue(case)
-    return notices

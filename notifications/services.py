@@ -42,7 +42,7 @@ from cases.identity import mask_contact
 from cases.models import LoanCase
 from cases.selectors import user_can_access_case
 from loanflow.bulk_insert import insert_many
-from notifications import circuit, defaults, dispatch, news, rendering, staff
+from notifications import circuit, defaults, dispatch, links, news, rendering, staff
 from notifications.conf import conf
 from notifications.models import (
     FAILOVER_ORDER,
@@ -256,13 +256,28 @@ def notices_write(notices):
     return created
 
 
+class NoWorkingChannel(Exception):
+    """No notice could go out: the borrower has no working email or mobile."""
+
+
+def link_reissue_and_tell(*, case, channels, at=None):
+    """Issue the case's status-page link anew (the old one stops working) and
+    send it on `channels`, in one transaction: staff re-sending it, or the
+    borrower's "find my application". Raises NoWorkingChannel, and changes
+    nothing, if none of the channels reaches the borrower."""
+    with transaction.atomic():
+        links.link_issue(case)
+        notices = notices_for_event(case=case, key="status_link", at=at, channels=channels)
+        if not any(notice.status == NotificationStatus.QUEUED for notice in notices):
+            raise NoWorkingChannel
+    return notices
+
+
 def final_bodies(notification):
     """The text and HTML as sent: the stored bodies with the link put in."""
     text, html = notification.body, notification.body_html
     if rendering.LINK_PLACEHOLDER in text or rendering.LINK_PLACEHOLDER in html:
-        from borrowers.services import status_page_url
-
-        url = status_page_url(notification.case)
+        url = links.status_page_url(notification.case)
         text = text.replace(rendering.LINK_PLACEHOLDER, url)
         html = html.replace(rendering.LINK_PLACEHOLDER, url)
     return text, html

@@ -4,7 +4,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from borrowers import services
+from notifications import links
 
 
 @pytest.fixture(autouse=True)
@@ -22,7 +22,7 @@ def people(officer, supervisor):
 
 def open_link(client, case):
     """Open the case's status page link as the borrower would; returns the token."""
-    link, token = services.link_issue(case)
+    link, token = links.link_issue(case)
     response = client.get(reverse("borrowers:enter", args=[token]))
     assert response.status_code == 302
     return token

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from borrowers import services
+from notifications import links
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +16,7 @@ def run(*args):
 
 
 def test_it_prints_a_new_working_link_and_retires_the_old_one(case, settings):
-    old_link, old_token = services.link_issue(case)
+    old_link, old_token = links.link_issue(case)
     url = run(case.number)[-1]
     assert url.startswith(settings.SITE_URL + "/s/")
     path = url[len(settings.SITE_URL):]
@@ -25,7 +25,7 @@ def test_it_prints_a_new_working_link_and_retires_the_old_one(case, settings):
 
 
 def test_it_revokes_without_issuing(case):
-    link, token = services.link_issue(case)
+    link, token = links.link_issue(case)
     assert run(case.number, "--revoke") == [f"Revoked 1 link(s) of {case.number}."]
     assert Client().get(f"/s/{token}/").status_code == 404
 
@@ -42,9 +42,9 @@ def test_it_says_so_when_there_is_no_such_case(db):
 
 
 def test_it_lets_an_administrator_revoke_a_link(admin_client, case):
-    link, token = services.link_issue(case)
+    link, token = links.link_issue(case)
     response = admin_client.post(
-        "/admin/borrowers/borrowerlink/", {"action": "revoke", "_selected_action": [link.pk]}
+        "/admin/notifications/borrowerlink/", {"action": "revoke", "_selected_action": [link.pk]}
     )
     assert response.status_code == 302
     assert Client().get(f"/s/{token}/").status_code == 404

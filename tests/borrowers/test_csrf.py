@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from borrowers import services
+from notifications import links
 from notifications.models import Channel, Notification, StaffTask
 from tests.base import drive_to
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def strict(case):
     client = Client(enforce_csrf_checks=True)
-    link, token = services.link_issue(case)
+    link, token = links.link_issue(case)
     assert client.get(reverse("borrowers:enter", args=[token])).status_code == 302
     return client
 

@@ -4,8 +4,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from borrowers import services
-from borrowers.models import BorrowerLink
+from notifications import links
+from notifications.models import BorrowerLink
 from notifications.models import Notification
 from tests.borrowers.conftest import without_csrf
 
@@ -17,7 +17,7 @@ def find(client, number, phone):
 
 
 def test_it_sends_a_fresh_link_by_sms_when_number_and_phone_match(client, case):
-    old_link, old_token = services.link_issue(case)
+    old_link, old_token = links.link_issue(case)
     response = find(client, case.number.lower(), "138 1234 5678")
     assert response.status_code == 200
     sms = Notification.objects.get(case=case, key="status_link")

@@ -7,8 +7,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from borrowers import conf, services
-from borrowers.models import BorrowerLink
+from borrowers import conf
+from notifications import links
+from notifications.models import BorrowerLink
 from tests.base import make_case
 from tests.borrowers.conftest import open_link, without_csrf
 
@@ -16,15 +17,15 @@ pytestmark = pytest.mark.django_db
 
 
 def test_it_stores_only_the_hash_of_a_256_bit_token(case):
-    link, token = services.link_issue(case)
+    link, token = links.link_issue(case)
     assert len(token) == 43  # 32 bytes, base64url
     stored = BorrowerLink.objects.filter(pk=link.pk).values().get()
     assert token not in str(stored)
-    assert stored["token_hash"] == services.hash_token(token)
+    assert stored["token_hash"] == links.hash_token(token)
 
 
 def test_it_exchanges_the_token_for_a_session_and_drops_it_from_the_url(client, case):
-    link, token = services.link_issue(case)
+    link, token = links.link_issue(case)
     response = client.get(reverse("borrowers:enter", args=[token]))
     assert response.status_code == 302
     assert response["Location"] == reverse("borrowers:status")
@@ -36,7 +37,7 @@ def test_it_exchanges_the_token_for_a_session_and_drops_it_from_the_url(client, 
 
 
 def test_it_never_lets_the_token_url_be_a_referer(client, case):
-    link, token = services.link_issue(case)
+    link, token = links.link_issue(case)
     for response in (
         client.get(reverse("borrowers:enter", args=[token])),
         Client().get(reverse("borrowers:enter", args=["x" * 43])),
@@ -64,8 +65,8 @@ def test_it_gives_a_new_session_key_on_entry(client, case):
 
 
 def test_it_answers_unknown_revoked_and_malformed_links_alike(client, case, django_assert_num_queries):
-    old_link, revoked = services.link_issue(case)
-    services.link_issue(case)
+    old_link, revoked = links.link_issue(case)
+    links.link_issue(case)
     unknown = "A" * 43
     malformed = "not-a-token"
     bodies = set()
@@ -83,15 +84,15 @@ def test_it_answers_unknown_revoked_and_malformed_links_alike(client, case, djan
 
 
 def test_it_shows_a_revoked_link_as_not_found(client, case):
-    link, token = services.link_issue(case)
-    services.link_revoke(case)
+    link, token = links.link_issue(case)
+    links.link_revoke(case)
     response = client.get(reverse("borrowers:enter", args=[token]))
     assert response.status_code == 404
 
 
 def test_it_ends_open_sessions_when_the_link_is_reissued(borrower, case):
     assert borrower.get(reverse("borrowers:status")).status_code == 200
-    services.link_issue(case)  # e.g. staff re-sent the link
+    links.link_issue(case)  # e.g. staff re-sent the link
     response = borrower.get(reverse("borrowers:status"))
     assert response.status_code == 403
     assert case.number not in response.content.decode()
@@ -117,7 +118,7 @@ def test_it_needs_a_session_for_every_case_page(client, case):
 
 def test_it_rate_limits_repeated_misses_from_one_address(client, case, settings):
     settings.BORROWER_LINK_MISS_LIMIT = (3, 60)
-    link, token = services.link_issue(case)
+    link, token = links.link_issue(case)
     for _ in range(3):
         assert client.get(reverse("borrowers:enter", args=["B" * 43])).status_code == 404
     # Now even a good link waits: guessing gets no answer at all.

@@ -227,7 +227,7 @@ def test_every_calendar_reader_crosses_the_year(branch_a, officer):
 
 
 def borrower_page(client, case):
-    from borrowers.services import link_issue
+    from notifications.links import link_issue
 
     _link, token = link_issue(case)
     client.get(reverse("borrowers:enter", args=[token]))

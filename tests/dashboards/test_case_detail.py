@@ -4,7 +4,7 @@ buttons with reasons, conflicts, and re-sending the status-page link."""
 import pytest
 from django.urls import reverse
 
-from borrowers.models import BorrowerLink
+from notifications.models import BorrowerLink
 from cases.models import CaseAccessLog, CaseTransition
 from notifications.models import Notification
 from tests.base import drive_to
@@ -148,7 +148,7 @@ def test_it_shows_a_refusal_in_the_users_language(client, officer, case):
 
 
 def test_it_resends_the_status_link_and_revokes_the_old_one(client, officer, case):
-    from borrowers.services import link_issue
+    from notifications.links import link_issue
 
     old, _token = link_issue(case)
     client.force_login(officer)

@@ -99,12 +99,12 @@ def test_a_delivered_email_is_news_and_closes_the_call_about_the_same_news(branc
 
 def test_a_final_failure_sends_the_same_news_on_the_next_channel_at_once(branch_a, officer, settings):
     """"Find my application" sends the link by SMS only; the number is wrong."""
-    from borrowers.services import link_resend
+    from notifications.services import link_reissue_and_tell
 
     case = make_case(branch_a, officer, at=at(2, 9))
     settings.NOTIFICATIONS_SMS_BACKEND = INVALID_SMS
     with time_machine.travel(at(2, 11), tick=False):
-        link_resend(case)
+        link_reissue_and_tell(case=case, channels=["sms"])
         send_due()
         send_due()  # the failover copy, queued by the first
     sms = Notification.objects.get(case=case, key="status_link", channel=Channel.SMS)
@@ -117,7 +117,7 @@ def test_a_final_failure_sends_the_same_news_on_the_next_channel_at_once(branch_
 
 
 def test_an_open_circuit_defers_the_channel_and_fails_over_at_once(branch_a, officer, settings):
-    from borrowers.services import link_resend
+    from notifications.services import link_reissue_and_tell
 
     settings.NOTIFICATIONS_SMS_BACKEND = FLAKY_SMS
     settings.NOTIFICATIONS_CIRCUIT_FAILURES = 3
@@ -125,14 +125,14 @@ def test_an_open_circuit_defers_the_channel_and_fails_over_at_once(branch_a, off
     cases = [make_case(branch_a, officer, at=at(2, 9)) for _ in range(4)]
     with time_machine.travel(at(2, 11), tick=False):
         for case in cases[:3]:
-            link_resend(case)
+            link_reissue_and_tell(case=case, channels=["sms"])
         send_due()
     # Three timeouts in a row: the SMS circuit is open for five minutes.
     assert circuit.is_open(Channel.SMS, at(2, 11))
     assert ProviderCircuit.objects.get(channel=Channel.SMS).opened_count == 1
     calls = SmsOutage.calls
     with time_machine.travel(at(2, 11, 1), tick=False):
-        link_resend(cases[3])
+        link_reissue_and_tell(case=cases[3], channels=["sms"])
         send_due()
         send_due()
     # The fourth SMS was not even tried; it waits, and its news went by email.

@@ -234,7 +234,7 @@ def test_setup_schedules_creates_the_sweeper_every_minute(db):
 
 
 def ask_as_borrower(client, case):
-    from borrowers.services import link_issue
+    from notifications.links import link_issue
 
     _link, token = link_issue(case)
     client.get(reverse("borrowers:enter", args=[token]))

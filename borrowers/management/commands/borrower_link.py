@@ -8,8 +8,9 @@ A new link always replaces the old one (and ends sessions opened with it)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from borrowers import services
 from cases.models import LoanCase
+from notifications import links
+from notifications import services as notification_services
 
 
 class Command(BaseCommand):
@@ -26,16 +27,19 @@ class Command(BaseCommand):
         if case is None:
             raise CommandError(f"No case numbered {case_number!r}.")
         if revoke:
-            count = services.link_revoke(case)
+            count = links.link_revoke(case)
             self.stdout.write(f"Revoked {count} link(s) of {case.number}.")
             return
         if sms:
             if not case.borrower_phone:
                 raise CommandError(f"{case.number} has no mobile number on file.")
-            services.link_resend(case)
-            url = services.status_page_url(case)
+            try:
+                notification_services.link_reissue_and_tell(case=case, channels=["sms"])
+            except notification_services.NoWorkingChannel:
+                raise CommandError(f"{case.number}'s mobile number is marked as not working.") from None
+            url = links.status_page_url(case)
             self.stdout.write(f"Sent by SMS to {case.masked_phone}.")
         else:
-            link, token = services.link_issue(case)
-            url = services.status_page_url(case, token)
+            link, token = links.link_issue(case)
+            url = links.status_page_url(case, token)
         self.stdout.write(url)
