@@ -7,7 +7,7 @@ DEMO_CASES ?= 500
 DEMO_PASSWORD ?= demo-pass-2026
 PORT ?= 8000
 
-.PHONY: run test setup dev-setup browser test-postgres messages clean
+.PHONY: run test lint setup dev-setup browser test-postgres messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,10 +33,15 @@ browser:
 	  { (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null) \
 	    || echo "WARNING: could not install chromium; browser tests will be skipped"; }
 
-# Set up and run the whole test suite. DATABASE_URL picks the database
-# (default SQLite); make test-postgres runs it on the local PostgreSQL.
-test: dev-setup browser
+# Set up and run the whole test suite, after the linters (ruff; the layers
+# contract of pyproject.toml). DATABASE_URL picks the database (default
+# SQLite); make test-postgres runs it on the local PostgreSQL.
+test: dev-setup browser lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: dev-setup
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 test-postgres:
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/loanflow $(MAKE) test

@@ -59,9 +59,9 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from cases.models import Branch, LoanCase, Role, User  # noqa: E402
 from dashboards import selectors  # noqa: E402
 from dashboards.filters import OverdueFilter  # noqa: E402
-from cases.models import Branch, LoanCase, Role, User  # noqa: E402
 
 
 def setup_people():

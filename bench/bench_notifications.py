@@ -110,7 +110,7 @@ def bench_transitions(branch, officer, count):
         with transaction.atomic(), dispatch_suppressed(), connection.execute_wrapper(capture):
             for case in replay_cases:
                 captured.append([])
-                record_ids.append(services.case_sign(case=case, actor=officer).pk)
+                record_ids.append(services.case_transition(name="sign", case=case, actor=officer).pk)
             raise Undo
     except Undo:
         pass
@@ -135,7 +135,7 @@ def bench_transitions(branch, officer, count):
     started = time.perf_counter()
     with dispatch_suppressed():
         for case in real_cases:
-            services.case_sign(case=case, actor=officer)
+            services.case_transition(name="sign", case=case, actor=officer)
     real = count / (time.perf_counter() - started)
     return real, floor, statements
 
@@ -182,14 +182,13 @@ def bench_dispatch(branch, officer, count, db_url, workers):
     from django_q.tasks import async_task
 
     from cases import services
-    from notifications import dispatch
     from notifications.models import Notification, NotificationStatus
-    from notifications.services import dispatch_suppressed
+    from notifications.services import dispatch_suppressed, queue
 
     cases = make_cases(branch, officer, count // 2)
     with dispatch_suppressed():
         for case in cases:
-            services.case_sign(case=case, actor=officer)
+            services.case_transition(name="sign", case=case, actor=officer)
     ids = list(Notification.objects.filter(case__in=cases, status=NotificationStatus.QUEUED).values_list("pk", flat=True))
     pending = Notification.objects.filter(pk__in=ids, status__in=[NotificationStatus.QUEUED, NotificationStatus.SENDING])
 
@@ -206,7 +205,7 @@ def bench_dispatch(branch, officer, count, db_url, workers):
         noop = len(ids) / (time.perf_counter() - started)
 
         started = time.perf_counter()
-        dispatch.queue(ids)
+        queue(ids)
         wait_until(lambda: not pending.exists())
         notices = len(ids) / (time.perf_counter() - started)
     finally:

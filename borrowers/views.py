@@ -22,8 +22,8 @@ from borrowers.forms import FindForm, QuestionForm, VerifyForm
 from cases import sla
 from cases.states import CaseState
 from loanflow.redirects import next_url
+from notifications import actions as notification_actions
 from notifications import links
-from notifications import services as notification_services
 
 # No script, no frame, nothing from another origin: the pages work without
 # JavaScript and banks run them on closed networks.
@@ -117,7 +117,7 @@ def status(request, case):
     entries = selectors.timeline(case, show_amount=verified)
     # The borrower looking at their case is news reaching them (and reads
     # what the page shows).
-    notification_services.status_page_opened(case=case, unread=any(entry.unread for entry in entries))
+    notification_actions.status_page_opened(case=case, unread=any(entry.unread for entry in entries))
     now_text, next_text = stages.STAGE_TEXT[case.status]
     context = {
         "case": case,
@@ -144,7 +144,7 @@ def acknowledge(request, case, pk):
     notice = selectors.notice_for_case(case, pk)
     if notice is None:
         return _not_found(request)
-    if notification_services.notification_acknowledge(notification=notice):
+    if notification_actions.notification_acknowledge(notification=notice):
         messages.success(request, _("Thank you. We have noted that you received this message."))
     else:
         messages.info(request, _("You had already told us that you received this message."))

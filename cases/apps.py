@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _after_migrate(sender, **kwargs):
+    # Imported here: apps.py is loaded before the models are ready.
     from cases.calendar import seed_years
     from cases.models import BusinessDay, BusinessYear
     from cases.roles import sync_roles

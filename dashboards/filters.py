@@ -4,10 +4,10 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dashboards import selectors
-from notifications import selectors as notification_selectors
 from cases.models import LoanCase
 from cases.states import OPEN_STATES, CaseState
+from dashboards import selectors
+from notifications import selectors as notification_selectors
 
 
 class WholeNumberFilter(django_filters.NumberFilter):

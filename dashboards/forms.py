@@ -7,9 +7,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cases import calendar
-from dashboards import selectors
 from cases.models import BusinessYear, ContactCorrection
 from cases.states import REASON_REQUIRED, CaseState, Transition
+from dashboards import selectors
 
 
 class TransitionForm(forms.Form):

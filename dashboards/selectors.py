@@ -24,7 +24,6 @@ from cases.states import OPEN_STATES, CaseState, Transition
 from notifications.models import SENT_CHANNELS, Notification, NotificationStatus
 from notifications.selectors import NOTICE_TARGET, notifications_for_user, percent_of
 
-
 # The supervisor report aggregates weeks of notices across branches: seconds of
 # database work at a large bank. Its figures are kept for a few minutes (the
 # page says as of when), so a meeting room of supervisors does not redo it.

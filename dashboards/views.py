@@ -15,15 +15,15 @@ from django_tables2.paginators import LazyPaginator
 
 from cases import selectors as case_selectors
 from cases import services, sla
-from dashboards import selectors
-from dashboards.forms import ContactCorrectionForm, TaskOutcomeForm, TransitionForm
 from cases.models import LoanCase
 from cases.services import TransitionRefused
 from cases.states import REASON_REQUIRED, Transition
+from dashboards import selectors
+from dashboards.forms import ContactCorrectionForm, TaskOutcomeForm, TransitionForm
 from dashboards.tables import MyCasesTable
 from loanflow.redirects import next_url
+from notifications import actions as notification_actions
 from notifications import selectors as notification_selectors
-from notifications import services as notification_services
 from notifications.models import Channel, StaffTask
 
 PER_PAGE = 25
@@ -33,7 +33,7 @@ def _case_or_404(user, number):
     try:
         return case_selectors.case_get_for_user(user, number)
     except LoanCase.DoesNotExist:
-        raise Http404
+        raise Http404 from None
 
 
 @login_required
@@ -60,7 +60,7 @@ def task_complete(request, pk):
     try:
         task = notification_selectors.task_get_for_user(request.user, pk)
     except StaffTask.DoesNotExist:
-        raise Http404
+        raise Http404 from None
     form = TaskOutcomeForm(request.POST)
     if task.status != StaffTask.Status.OPEN:
         messages.info(request, _("This task was already done."))
@@ -69,7 +69,7 @@ def task_complete(request, pk):
             for error in errors:
                 messages.error(request, error)
     else:
-        notification_services.task_complete(
+        notification_actions.task_complete(
             task=task, actor=request.user, outcome=form.cleaned_data["outcome"], reached=form.cleaned_data["reached"]
         )
         task.refresh_from_db(fields=["status"])
@@ -167,7 +167,7 @@ def case_unmask(request, number):
     try:
         services.case_unmask(case=case, actor=request.user)
     except TransitionRefused:
-        raise PermissionDenied
+        raise PermissionDenied from None
     # Rendered, not redirected: the full data is shown for this response only
     # and is masked again on the next visit.
     return _detail(request, case, unmasked=True)

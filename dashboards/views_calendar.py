@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import calendar, selectors, services
-from dashboards.forms import CalendarYearForm
 from cases.models import BusinessYear
+from dashboards.forms import CalendarYearForm
 
 # Years a bank might enter or look up; anything else is a typo or a probe.
 FIRST_YEAR, LAST_YEAR = 2000, 2100

@@ -16,17 +16,17 @@ from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
-from cases import bulk, sla
 from cases import calendar as business_calendar
 from cases import selectors as case_selectors
+from cases import services, sla
 from cases.models import Role
 from dashboards import exports, selectors
 from dashboards.filters import BulkFilter, OverdueFilter
 from dashboards.forms import BulkForm, HandledForm, ReportForm
 from dashboards.tables import BulkTable, NoticeProblemTable, OverdueTable
 from loanflow.redirects import next_url
+from notifications import actions as notification_actions
 from notifications import selectors as notification_selectors
-from notifications import services as notification_services
 from notifications.models import FAILED_STATUSES, Notification, NotificationStatus
 
 PER_PAGE = 25
@@ -49,7 +49,7 @@ def _branch_in_scope_or_404(request):
     """A branch in the query string that the user may not see is a 404, as its cases are."""
     value = request.GET.get("branch") or ""
     if value and not selectors.branches_for_user(request.user).filter(pk=value if value.isdigit() else -1).exists():
-        raise Http404
+        raise Http404 from None
 
 
 def _paginate(request, table):
@@ -91,7 +91,7 @@ OVERDUE_COLUMNS = [
 @login_required
 def overdue_export(request, fmt):
     if fmt not in exports.FORMATS:
-        raise Http404
+        raise Http404 from None
     now = timezone.now()
     filterset = _overdue_filter(request, now)
     cases = list(filterset.qs.order_by("due_at", "id")[: exports.MAX_ROWS + 1])
@@ -150,7 +150,7 @@ def _notice_or_404(request, pk):
     try:
         return notification_selectors.notification_get_for_user(request.user, pk)
     except Notification.DoesNotExist:
-        raise Http404
+        raise Http404 from None
 
 
 @login_required
@@ -161,7 +161,7 @@ def notice_retry(request, pk):
         messages.info(request, _("Only failed or bounced notices can be sent again."))
     else:
         try:
-            notification_services.notification_retry(notification=notice, actor=request.user)
+            notification_actions.notification_retry(notification=notice, actor=request.user)
         except ValidationError as error:
             # e.g. the contact is marked unreachable: verify it first.
             messages.error(request, " ".join(error.messages))
@@ -181,7 +181,7 @@ def notice_handled(request, pk):
     if notice.handled_at is not None:
         messages.info(request, _("This notice was already marked as handled."))
     else:
-        notification_services.notification_mark_handled(notification=notice, actor=request.user, note=note)
+        notification_actions.notification_mark_handled(notification=notice, actor=request.user, note=note)
         messages.success(request, _("Marked as handled: the notice to case %(case)s.") % {"case": notice.case.number})
     return redirect(next_url(request, "cases:notices"))
 
@@ -291,7 +291,7 @@ def supervisor_report(request):
 @supervisor_required
 def report_export(request, table, fmt):
     if table not in REPORT_TABLES or fmt not in exports.FORMATS:
-        raise Http404
+        raise Http404 from None
     now = timezone.now()
     form = _report_form(request, now)
     if not form.is_valid():
@@ -325,10 +325,10 @@ def bulk_change(request):
                 return render(request, "dashboards/bulk.html", ctx)
             action = form.cleaned_data["action"]
             if action == "hold":
-                result = bulk.cases_hold(cases=chosen, actor=user, reason=form.cleaned_data["reason"])
+                result = services.cases_hold(cases=chosen, actor=user, reason=form.cleaned_data["reason"])
                 text = _("%(changed)s cases put on hold, %(skipped)s skipped; %(notices)s notices queued.")
             else:
-                result = bulk.cases_resume(cases=chosen, actor=user)
+                result = services.cases_resume(cases=chosen, actor=user)
                 text = _("%(changed)s cases resumed, %(skipped)s skipped; %(notices)s notices queued.")
             messages.success(request, text % {
                 "changed": result.changed, "skipped": result.skipped, "notices": result.notices,

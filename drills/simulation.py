@@ -25,13 +25,21 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from cases import sla
-from cases.bulk import cases_hold, cases_resume
 from cases.identity import id_number_check_char
 from cases.models import Branch, LoanCase, Role, User
-from cases.services import TransitionRefused, case_correct_contact, case_create, case_transition
+from cases.services import (
+    TransitionRefused,
+    case_correct_contact,
+    case_create,
+    case_transition,
+    cases_hold,
+    cases_resume,
+)
 from cases.states import FINAL_STATES, CaseState
 from drills import providers
+from notifications import actions as notification_actions
 from notifications import dispatch, followup
+from notifications import outcomes as notification_outcomes
 from notifications import services as notification_services
 from notifications.models import Notification, NotificationStatus, StaffTask
 
@@ -118,7 +126,7 @@ class World:
         # The app's own jitter (retry backoff, deferrals) draws from the
         # global generator: seeded too, so a seed repeats the same month.
         random.seed(self.seed)
-        real_notice_failed = notification_services.notice_failed
+        real_notice_failed = notification_outcomes.notice_failed
 
         def recording_notice_failed(notification, *, unreachable, at):
             self.final_failures.append((notification.pk, notification.case_id, at))
@@ -132,8 +140,8 @@ class World:
                 SITE_URL="https://drill.bank.example",
             ),
             # The drill's worker sends what is due each tick; nothing goes to a queue.
-            mock.patch.object(dispatch, "queue", lambda ids: None),
-            mock.patch.object(notification_services, "notice_failed", recording_notice_failed),
+            mock.patch.object(notification_services, "queue", lambda ids: None),
+            mock.patch.object(notification_outcomes, "notice_failed", recording_notice_failed),
             time_machine.travel(self.start, tick=False) as clock,
         ):
             self.setup()
@@ -227,7 +235,7 @@ class World:
     def receipt(self, channel, message_id, kind, reason, case_id, true, news, lost):
         now = timezone.now()
         if not lost:
-            notification_services.provider_event_record(
+            notification_outcomes.provider_event_record(
                 message_id=message_id, event_id=f"{message_id}:{kind}", kind=kind, at=now, reject_reason=reason
             )
         if kind == "delivered" and true and case_id is not None:
@@ -433,7 +441,7 @@ class World:
     def call(self, task, borrower, actor, note, answer_rate=0.85):
         reached = not borrower.phone_wrong and self.rng.random() < answer_rate
         outcome = ("已电话告知借款人办理进度" if reached else "无人接听或号码有误") + (f"（{note}）" if note else "")
-        notification_services.task_complete(task=task, actor=actor, outcome=outcome, reached=reached)
+        notification_actions.task_complete(task=task, actor=actor, outcome=outcome, reached=reached)
         if reached:
             self.reached(borrower.case_id, timezone.now(), "call")
         task.refresh_from_db()
@@ -467,7 +475,7 @@ class World:
 
     def open_page(self, case_id):
         case = LoanCase.objects.get(pk=case_id)
-        notification_services.status_page_opened(case=case)
+        notification_actions.status_page_opened(case=case)
         self.reached(case_id, timezone.now(), "status_page")
         if self.rng.random() < 0.4:
             latest = (
@@ -475,4 +483,4 @@ class World:
                 .order_by("-created_at").first()
             )
             if latest is not None:
-                notification_services.notification_acknowledge(notification=latest)
+                notification_actions.notification_acknowledge(notification=latest)

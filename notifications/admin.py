@@ -9,6 +9,7 @@ from django.utils.translation import ngettext
 from cases.admin import ReadOnlyAdmin
 from cases.identity import mask_contact
 from cases.selectors import branch_scope
+from notifications import actions as notification_actions
 from notifications import links, rendering, services
 from notifications.models import BorrowerLink, DeliveryEvent, MessageTemplate, Notification, StaffTask
 
@@ -105,7 +106,7 @@ class NotificationAdmin(admin.ModelAdmin):
         done = 0
         for notification in queryset.select_related("case"):
             try:
-                services.notification_retry(notification=notification, actor=request.user)
+                notification_actions.notification_retry(notification=notification, actor=request.user)
                 done += 1
             except ValidationError as exc:
                 messages.warning(request, f"{notification.case}: {' '.join(exc.messages)}")
@@ -126,7 +127,7 @@ class DeliveryEventAdmin(ReadOnlyAdmin):
 
 @admin.register(StaffTask)
 class StaffTaskAdmin(ReadOnlyAdmin):
-    # Tasks are completed on the staff pages (notifications.services.task_complete),
+    # Tasks are completed on the staff pages (notifications.notification_actions.task_complete),
     # which also settles the notice behind them.
     list_display = ["due_at", "kind", "case", "assigned_to", "status", "completed_at"]
     list_filter = ["status", "kind"]

@@ -7,7 +7,7 @@ import random
 
 from django.utils.translation import gettext as _
 
-from cases.models import LoanCase
+from cases import reachability
 from loanflow.bulk_insert import insert_many
 from notifications.models import (
     Channel,
@@ -80,8 +80,7 @@ class DemoOutcomes:
                 events.append(DeliveryEvent(notification_id=n.pk, kind="acknowledged", created_at=n.acknowledged_at))
         insert_many(events)
         insert_many(tasks)
-        if attention:
-            LoanCase.objects.filter(pk__in=attention).update(needs_attention=True)
+        reachability.needs_attention(*attention)
 
     def _call_borrower_task(self, n):
         return StaffTask(

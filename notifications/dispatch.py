@@ -12,6 +12,8 @@ django-q2 forgets max_attempts after a worker death). So:
   claim outlived any possible live send back to the queue;
 - while a channel's circuit is open (an outage, see circuit.py) its notices
   wait, and their news goes out on the borrower's next channel at once.
+
+Every status change goes through notifications.status, with its event.
 """
 
 import datetime
@@ -22,22 +24,22 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from notifications import circuit
-from notifications.channels import DeliveryError, channel_for
+from notifications import circuit, outcomes, services, status
+from notifications.channels import DeliveryError, email, phone, sms, status_page
 from notifications.conf import conf
-from notifications.models import FAILOVER_ORDER, DeliveryEvent, Notification, NotificationStatus
+from notifications.models import FAILOVER_ORDER, Channel, Notification, NotificationStatus
 
 logger = logging.getLogger(__name__)
 
-SEND_TASK = "notifications.tasks.send_notification"
-
-
-def queue(notification_ids):
-    """Hand notices to django-q2. Losing this is harmless: the sweeper re-queues."""
-    from django_q.tasks import async_task
-
-    for pk in notification_ids:
-        async_task(SEND_TASK, pk, q_options={"task_name": f"notice-{pk}"})
+CHANNELS = {
+    Channel.EMAIL: email.EmailChannel,
+    Channel.SMS: sms.SmsChannel,
+    Channel.STATUS_PAGE: status_page.StatusPageChannel,
+    Channel.PHONE: phone.PhoneChannel,
+}
+# A notice kept waiting by an outage this long has its news out by now (on
+# another channel, or a call): it ends as failed instead of waiting forever.
+OUTAGE_GIVE_UP = datetime.timedelta(hours=48)
 
 
 def backoff(attempts: int) -> datetime.timedelta:
@@ -48,26 +50,27 @@ def backoff(attempts: int) -> datetime.timedelta:
     return datetime.timedelta(seconds=seconds * random.uniform(1 - jitter, 1 + jitter))
 
 
+def _due(now):
+    return Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+
+
 def send(notification_id):
     """Claim and send one notice. Returns its new status, or None if it was
     not ours to send (already claimed, finished, or not yet due)."""
-    from notifications.services import final_bodies
-
     claim = timezone.now()
     channel = Notification.objects.filter(pk=notification_id).values_list("channel", flat=True).first()
     if channel in FAILOVER_ORDER and not circuit.allow(channel, claim):
         return _defer(notification_id, circuit.open_until(channel, claim) or claim, claim)
-    claimed = (
-        Notification.objects.filter(pk=notification_id, status=NotificationStatus.QUEUED)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=claim))
-        .update(status=NotificationStatus.SENDING, claimed_at=claim, attempts=F("attempts") + 1)
+    claimed = status.change(
+        notification_id, to=NotificationStatus.SENDING, source=[NotificationStatus.QUEUED], where=_due(claim),
+        event="sending", at=claim, claimed_at=claim, attempts=F("attempts") + 1,
     )
     if not claimed:
         return None
-    notification = Notification.objects.select_related("case", "case__branch").get(pk=notification_id)
+    notification = Notification.objects.select_related("case", "case__branch", "transition").get(pk=notification_id)
     try:
-        text, html = final_bodies(notification)
-        result = channel_for(notification.channel).send(notification, text, html)
+        text, html = services.final_bodies(notification)
+        result = CHANNELS[notification.channel]().send(notification, text, html)
     except DeliveryError as exc:
         return _attempt_failed(notification, exc)
     except Exception as exc:  # a bug or an unexpected library error: retry, and say what it was
@@ -76,85 +79,64 @@ def send(notification_id):
     return _attempt_succeeded(notification, result)
 
 
-# A notice kept waiting by an outage this long has its news out by now (on
-# another channel, or a call): it ends as failed instead of waiting forever.
-OUTAGE_GIVE_UP = datetime.timedelta(hours=48)
-
-
 def _defer(notification_id, until, now):
     """The channel's provider is down: the notice waits for the circuit to
     close (no attempt is used up), and its news is sent on the next channel."""
-    from notifications.services import failover, notice_failed
-
     with transaction.atomic():
-        gave_up = Notification.objects.filter(
-            pk=notification_id, status=NotificationStatus.QUEUED, created_at__lt=now - OUTAGE_GIVE_UP
-        ).update(status=NotificationStatus.FAILED, failed_at=now, last_error="provider outage outlasted the notice")
-        if gave_up:
+        if status.change(
+            notification_id, to=NotificationStatus.FAILED, source=[NotificationStatus.QUEUED],
+            where=Q(created_at__lt=now - OUTAGE_GIVE_UP), event="failed", at=now,
+            detail="provider outage outlasted the notice", failed_at=now,
+            last_error="provider outage outlasted the notice",
+        ):
             notification = Notification.objects.select_related("case", "transition").get(pk=notification_id)
-            DeliveryEvent.objects.create(
-                notification=notification, kind="failed", detail="provider outage outlasted the notice", created_at=now
-            )
-            notice_failed(notification, unreachable=False, at=now)
+            outcomes.notice_failed(notification, unreachable=False, at=now)
             return NotificationStatus.FAILED
-
-    with transaction.atomic():
-        deferred = Notification.objects.filter(
-            pk=notification_id, status=NotificationStatus.QUEUED
-        ).filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)).update(
-            # Spread out, so the recovered provider is not hit by all at once.
-            next_attempt_at=until + datetime.timedelta(seconds=random.uniform(0, conf.CIRCUIT_COOL_OFF / 5))
+        # Spread out, so the recovered provider is not hit by all at once. The
+        # status stays queued: a wait, not a change (and no event each time).
+        deferred = (
+            Notification.objects.filter(pk=notification_id, status=NotificationStatus.QUEUED)
+            .filter(_due(now))
+            .update(next_attempt_at=until + datetime.timedelta(seconds=random.uniform(0, conf.CIRCUIT_COOL_OFF / 5)))
         )
         if not deferred:
             return None
         notification = Notification.objects.select_related("case", "transition").get(pk=notification_id)
         if notification.failed_over_at is None:
-            DeliveryEvent.objects.create(
-                notification=notification, kind="deferred", detail=f"{notification.channel} provider circuit open",
-                created_at=now,
-            )
-            failover(notification, at=now)
+            status.note(notification.pk, event="deferred", at=now, detail=f"{notification.channel} provider circuit open")
+            services.failover(notification, at=now)
     return NotificationStatus.QUEUED
 
 
 def _ours(notification):
     # The outcome counts only while the claim is still ours: a sweeper may
     # have handed a very slow attempt's row to another worker meanwhile.
-    return Notification.objects.filter(
-        pk=notification.pk, status=NotificationStatus.SENDING, claimed_at=notification.claimed_at
-    )
+    return Q(claimed_at=notification.claimed_at)
 
 
 def _attempt_succeeded(notification, result):
-    from notifications.news import news_record
-
     now = timezone.now()
-    status = NotificationStatus.DELIVERED if result.delivered else NotificationStatus.SENT
-    fields = {"status": status, "sent_at": now, "claimed_at": None, "last_error": ""}
+    new = NotificationStatus.DELIVERED if result.delivered else NotificationStatus.SENT
+    fields = {"sent_at": now, "claimed_at": None, "last_error": ""}
     if result.delivered:
         fields["delivered_at"] = now
     if result.provider_message_id:
         fields["provider_message_id"] = result.provider_message_id[:255]
     with transaction.atomic():
-        if not _ours(notification).update(**fields):
+        if not status.change(
+            notification.pk, to=new, source=[NotificationStatus.SENDING], where=_ours(notification), event=new,
+            at=now, detail=f"attempt {notification.attempts}", **fields,
+        ):
             logger.warning("Notification %s: claim lost before the result was written", notification.pk)
             return None
-        DeliveryEvent.objects.create(
-            notification=notification,
-            kind=status,
-            detail=f"attempt {notification.attempts}",
-            created_at=now,
-        )
-        if result.delivered and notification.channel in FAILOVER_ORDER:
-            news_record(case_id=notification.case_id, at=now, how=notification.channel, notification=notification)
+        if result.delivered:
+            outcomes.delivered(notification, now)
     if notification.channel in FAILOVER_ORDER:
         circuit.record_success(notification.channel, now)
-    return status
+    return new
 
 
 def _attempt_failed(notification, error):
-    from notifications.services import failover, hide_recipient, notice_failed
-
     now = timezone.now()
     outage_until = None
     if not error.permanent and notification.channel in FAILOVER_ORDER:
@@ -164,33 +146,32 @@ def _attempt_failed(notification, error):
     # about this message: it waits for the outage to end, never fails for it.
     final = error.permanent or (notification.attempts >= conf.MAX_ATTEMPTS and outage_until is None)
     # Staff see this text: a provider's error may quote the full address.
-    message = hide_recipient(str(error), notification.recipient)
+    message = services.hide_recipient(str(error), notification.recipient)
+    detail = f"attempt {notification.attempts}: {message}"
+    payload = {"permanent": error.permanent, "unreachable": error.unreachable}
     with transaction.atomic():
         if final:
-            updated = _ours(notification).update(
-                status=NotificationStatus.FAILED, failed_at=now, claimed_at=None, last_error=message
+            changed = status.change(
+                notification.pk, to=NotificationStatus.FAILED, source=[NotificationStatus.SENDING],
+                where=_ours(notification), event="failed", at=now, detail=detail, payload=payload, failed_at=now,
+                claimed_at=None, last_error=message,
             )
         else:
             retry_at = now + backoff(notification.attempts)
             if outage_until is not None:  # the provider is down: wait for the circuit to close
                 retry_at = max(retry_at, outage_until)
-            updated = _ours(notification).update(
-                status=NotificationStatus.QUEUED, next_attempt_at=retry_at, claimed_at=None, last_error=message
+            changed = status.change(
+                notification.pk, to=NotificationStatus.QUEUED, source=[NotificationStatus.SENDING],
+                where=_ours(notification), event="attempt_failed", at=now, detail=detail, payload=payload,
+                next_attempt_at=retry_at, claimed_at=None, last_error=message,
             )
-        if not updated:
+        if not changed:
             return None
-        DeliveryEvent.objects.create(
-            notification=notification,
-            kind="failed" if final else "attempt_failed",
-            detail=f"attempt {notification.attempts}: {message}",
-            payload={"permanent": error.permanent, "unreachable": error.unreachable},
-            created_at=now,
-        )
         if final:
             notification.last_error = message  # the task quotes this attempt's error
-            notice_failed(notification, unreachable=error.unreachable, at=now)
+            outcomes.notice_failed(notification, unreachable=error.unreachable, at=now)
         elif outage_until is not None:
-            failover(notification, at=now)  # the news goes out on the next channel meanwhile
+            services.failover(notification, at=now)  # the news goes out on the next channel meanwhile
     return NotificationStatus.FAILED if final else NotificationStatus.QUEUED
 
 
@@ -209,7 +190,7 @@ def sweep(now=None, grace=None) -> dict:
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[: conf.SWEEP_BATCH]
     )
-    queue(due)
+    services.queue(due)
     return {"requeued": len(due), "stale_claims": expired}
 
 
@@ -226,27 +207,24 @@ def _release_stale_claims(now):
     )
     released = 0
     for pk, attempts, claimed_at in stale:
+        final = attempts >= conf.MAX_ATTEMPTS
+        detail = f"attempt {attempts}: the worker stopped before recording the outcome"
         with transaction.atomic():
-            row = Notification.objects.filter(pk=pk, status=NotificationStatus.SENDING, claimed_at=claimed_at)
-            final = attempts >= conf.MAX_ATTEMPTS
             if final:
-                changed = row.update(
-                    status=NotificationStatus.FAILED, failed_at=now, claimed_at=None,
-                    last_error="worker stopped during every attempt",
+                changed = status.change(
+                    pk, to=NotificationStatus.FAILED, source=[NotificationStatus.SENDING],
+                    where=Q(claimed_at=claimed_at), event="failed", at=now, detail=detail, failed_at=now,
+                    claimed_at=None, last_error="worker stopped during every attempt",
                 )
             else:
-                changed = row.update(status=NotificationStatus.QUEUED, next_attempt_at=now, claimed_at=None)
+                changed = status.change(
+                    pk, to=NotificationStatus.QUEUED, source=[NotificationStatus.SENDING],
+                    where=Q(claimed_at=claimed_at), event="claim_expired", at=now, detail=detail,
+                    next_attempt_at=now, claimed_at=None,
+                )
             if not changed:
                 continue
             released += 1
-            DeliveryEvent.objects.create(
-                notification_id=pk,
-                kind="failed" if final else "claim_expired",
-                detail=f"attempt {attempts}: the worker stopped before recording the outcome",
-                created_at=now,
-            )
             if final:
-                from notifications.services import notice_failed
-
-                notice_failed(Notification.objects.select_related("case").get(pk=pk), unreachable=False, at=now)
+                outcomes.notice_failed(Notification.objects.select_related("case").get(pk=pk), unreachable=False, at=now)
     return released

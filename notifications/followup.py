@@ -17,7 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases import sla
+from cases import reachability, sla
 from cases.models import LoanCase
 from cases.states import FINAL_STATES, CaseState
 from notifications import news, services, staff
@@ -119,7 +119,7 @@ def call_the_unreached(now=None) -> int:
                     at=now,
                 )
                 if task is not None:
-                    LoanCase.objects.filter(pk=case.pk).update(needs_attention=True)
+                    reachability.needs_attention(case.pk)
                     asked += 1
     return asked
 

@@ -14,6 +14,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from cases import sla
+from cases.identity import mask_id_number
 from cases.states import CaseState
 
 # Put in where the status-page link goes; replaced at send time (services.LINK
@@ -108,8 +109,6 @@ def render(source, context, html=False, id_number=""):
         return ""
     text = _compile(source, html).render(Context(context, autoescape=html)).strip()
     if id_number and id_number in text:
-        from cases.identity import mask_id_number
-
         text = text.replace(id_number, mask_id_number(id_number))
     return text
 

@@ -10,7 +10,7 @@ from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases import sla
+from cases import reachability, sla
 from cases.models import LoanCase, Role, User
 from notifications.models import StaffTask
 
@@ -191,4 +191,4 @@ def call_ask(*, case, detail, at, notification=None):
 def clear_attention_if_done(case_id):
     """The case stops needing attention once no call or contact check is open."""
     if not someone_reaching_out(case_id):
-        LoanCase.objects.filter(pk=case_id, needs_attention=True).update(needs_attention=False)
+        reachability.attention_done(case_id)

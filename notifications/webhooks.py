@@ -20,7 +20,7 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from notifications import services
+from notifications import outcomes as notification_outcomes
 from notifications.conf import conf
 
 logger = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ def on_tracking(sender, event, esp_name, **kwargs):
         f"{message_id}|{event.event_type}|{timestamp}|{event.recipient}".encode()
     ).hexdigest()
     metadata = event.metadata if isinstance(event.metadata, dict) else {}
-    result = services.provider_event_record(
+    result = notification_outcomes.provider_event_record(
         message_id=message_id,
         event_id=f"{esp_name}:{raw_id}"[:255],
         kind=event.event_type,
@@ -139,7 +139,7 @@ def sms_receipt(request):
         kind, reason = SMS_STATUSES[data["status"]]
     except (ValueError, KeyError, TypeError):
         return HttpResponseBadRequest("malformed receipt")
-    result = services.provider_event_record(
+    result = notification_outcomes.provider_event_record(
         message_id=message_id,
         event_id=f"sms:{event_id}"[:255],
         kind=kind,

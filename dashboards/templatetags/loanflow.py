@@ -1,6 +1,7 @@
 """Template helpers of the staff pages, including the server-drawn SVG trend chart."""
 
 from django import template
+from django.conf import settings
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
@@ -93,8 +94,6 @@ def minutes(delta):
 
 @register.simple_tag
 def session_hours():
-    from django.conf import settings
-
     return round(settings.SESSION_COOKIE_AGE / 3600)
 
 

@@ -22,15 +22,3 @@ class SendResult:
     # True when the backend's acceptance is as good as delivery (no receipts
     # will follow): console, file and test backends, SMTP without tracking.
     delivered: bool = False
-
-
-def channel_for(name):
-    from notifications.channels import email, phone, sms, status_page
-    from notifications.models import Channel
-
-    return {
-        Channel.EMAIL: email.EmailChannel,
-        Channel.SMS: sms.SmsChannel,
-        Channel.STATUS_PAGE: status_page.StatusPageChannel,
-        Channel.PHONE: phone.PhoneChannel,
-    }[name]()

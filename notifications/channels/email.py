@@ -2,6 +2,7 @@
 
 import smtplib
 
+from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 
@@ -48,15 +49,9 @@ class EmailChannel:
 
 def _classify(exc) -> DeliveryError:
     """Tell retryable failures (outage, throttling) from permanent ones."""
-    try:
-        from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
-    except ImportError:  # pragma: no cover - anymail is a dependency
-        AnymailAPIError = AnymailRecipientsRefused = ()
-    if isinstance(exc, (smtplib.SMTPRecipientsRefused,)) or (
-        AnymailRecipientsRefused and isinstance(exc, AnymailRecipientsRefused)
-    ):
+    if isinstance(exc, (smtplib.SMTPRecipientsRefused, AnymailRecipientsRefused)):
         return DeliveryError(f"recipient refused: {exc}", unreachable=True)
-    if AnymailAPIError and isinstance(exc, AnymailAPIError):
+    if isinstance(exc, AnymailAPIError):
         code = getattr(exc, "status_code", None)
         if code is not None and 400 <= code < 500 and code not in (408, 409, 425, 429):
             return DeliveryError(f"ESP refused the message ({code}): {exc}", permanent=True)

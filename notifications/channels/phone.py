@@ -1,15 +1,14 @@
 """A phone call by the case's officer: a staff task, delivered when the officer
-records that the borrower was reached (services.task_complete)."""
+records that the borrower was reached (actions.task_complete)."""
 
 from notifications.channels import SendResult
+from notifications.models import StaffTask
+from notifications.services import display_body
+from notifications.staff import task_create
 
 
 class PhoneChannel:
     def send(self, notification, text, html) -> SendResult:
-        from notifications.models import StaffTask
-        from notifications.services import display_body
-        from notifications.staff import task_create
-
         # One open task per notice even if a dead worker's claim is retried.
         # A finished one does not count: after a staff retry the officer must
         # be asked to call again, or the notice would sit in `sent` unnoticed.

@@ -5,8 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from notifications import links
-from notifications.models import BorrowerLink
-from notifications.models import Notification
+from notifications.models import BorrowerLink, Notification
 from tests.borrowers.conftest import without_csrf
 
 pytestmark = pytest.mark.django_db

@@ -6,14 +6,14 @@ import tempfile
 from django.urls import reverse
 
 from cases.models import CaseTransition
-from cases.services import case_sign
+from cases.services import case_transition
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def test_admin_shows_cases_with_state_and_id_read_only(client, django_user_model, case, officer):
     admin = django_user_model.objects.create_superuser("root", "root@example.com", "x-pass-2026-long")
-    case_sign(case=case, actor=officer)
+    case_transition(name="sign", case=case, actor=officer)
     client.force_login(admin)
     page = client.get(reverse("admin:cases_loancase_change", args=[case.pk]))
     assert page.status_code == 200
@@ -29,7 +29,7 @@ def test_admin_shows_cases_with_state_and_id_read_only(client, django_user_model
 
 def test_admin_cannot_change_or_delete_audit_rows(client, django_user_model, case, officer):
     admin = django_user_model.objects.create_superuser("root", "root@example.com", "x-pass-2026-long")
-    record = case_sign(case=case, actor=officer)
+    record = case_transition(name="sign", case=case, actor=officer)
     client.force_login(admin)
     url = reverse("admin:cases_casetransition_change", args=[record.pk])
     assert client.get(url).status_code == 200  # view only
@@ -101,7 +101,7 @@ def test_admin_shows_a_branch_admin_only_their_branch(client, branch_a, branch_b
     from tests.base import make_case
 
     mine, theirs = make_case(branch_a, officer), make_case(branch_b, outsider)
-    record = case_sign(case=theirs, actor=outsider)
+    record = case_transition(name="sign", case=theirs, actor=outsider)
     officer.is_staff = True
     officer.save()
     officer.user_permissions.add(*Permission.objects.filter(codename__in=["view_loancase", "view_casetransition"]))

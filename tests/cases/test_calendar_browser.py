@@ -26,9 +26,9 @@ def test_head_office_enters_2027_and_the_estimated_deadline_becomes_final(
 ):
     page = chinese_page
     case = make_case(branch_a, officer, at=at(2026, 12, 22))
-    services.case_sign(case=case, actor=officer, at=at(2026, 12, 23))
-    services.case_start_review(case=case, actor=officer, at=at(2026, 12, 24))
-    services.case_request_documents(
+    services.case_transition(name="sign", case=case, actor=officer, at=at(2026, 12, 23))
+    services.case_transition(name="start_review", case=case, actor=officer, at=at(2026, 12, 24))
+    services.case_transition(name="request_documents",
         case=case, actor=officer, reason="需补充收入证明", payload={"documents": ["收入证明", "银行流水"]},
         at=at(2026, 12, 28),
     )

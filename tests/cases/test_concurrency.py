@@ -8,6 +8,7 @@ from django.db import connection
 from cases import services
 from cases.models import CaseTransition, LoanCase
 from cases.services import TransitionRefused
+from cases.services.transitions import _apply_transition
 from tests.base import make_case, make_user, requires_postgres
 
 pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
@@ -30,7 +31,7 @@ def test_twenty_threads_sign_the_same_case_once(branch_a):
         mine = LoanCase.objects.get(pk=case.pk)
         barrier.wait()
         try:
-            services.case_sign(case=mine, actor=actor)
+            services.case_transition(name="sign", case=mine, actor=actor)
             result = "ok"
         except TransitionRefused as refused:
             result = refused.code
@@ -77,7 +78,7 @@ def test_a_transition_in_flight_while_head_office_announces_the_year_ends_up_rec
                 mine = LoanCase.objects.select_for_update().get(pk=case.pk)
                 locked.set()
                 time.sleep(0.5)  # the page is slow; head office saves meanwhile
-                record = services._apply_transition(
+                record = _apply_transition(
                     mine, "sign", officer, "", {}, datetime.datetime(2026, 12, 31, 10, tzinfo=beijing),
                     calendar=old_calendar,
                 )

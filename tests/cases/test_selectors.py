@@ -32,7 +32,7 @@ def test_overdue_and_due_soon(branch_a, officer, supervisor):
     assert list(selectors.case_list_due_soon(officer, now=friday, business_days=1)) == [case]
     assert list(selectors.case_list_due_soon(officer, now=MONDAY, business_days=1)) == []
     # A held case has no clock; a final case is never overdue.
-    services.case_hold(case=case, actor=supervisor, reason="政策", at=MONDAY + datetime.timedelta(hours=1))
+    services.case_transition(name="hold", case=case, actor=supervisor, reason="政策", at=MONDAY + datetime.timedelta(hours=1))
     assert list(selectors.case_list_overdue(officer, now=tuesday_after)) == []
 
 

@@ -3,7 +3,7 @@ import datetime
 import pytest
 
 from cases import sla
-from cases.services import TransitionRefused, case_sign
+from cases.services import TransitionRefused, case_transition
 from tests.base import BEIJING, make_case
 
 D = datetime.date
@@ -77,7 +77,7 @@ def test_business_days_between_skips_holidays_and_counts_makeup_days():
 def test_a_transition_whose_deadline_falls_in_an_unannounced_year_goes_ahead_provisionally(branch_a, officer):
     case = make_case(branch_a, officer, at=at(2026, 12, 24))
     # Signed on 31 Dec: its 1-day deadline falls in 2027, not yet announced.
-    record = case_sign(case=case, actor=officer, at=at(2026, 12, 31))
+    record = case_transition(name="sign", case=case, actor=officer, at=at(2026, 12, 31))
     case.refresh_from_db()
     assert case.status == "signed"
     assert sla.due_date(case.due_at) == D(2027, 1, 4)
@@ -90,7 +90,7 @@ def test_the_sla_policy_is_data(branch_a, officer):
 
     SlaPolicy.objects.filter(state="signed").update(business_days=3)
     case = make_case(branch_a, officer, at=at(2026, 3, 2))
-    case_sign(case=case, actor=officer, at=at(2026, 3, 2))
+    case_transition(name="sign", case=case, actor=officer, at=at(2026, 3, 2))
     assert sla.due_date(case.due_at) == D(2026, 3, 5)
 
 
@@ -100,7 +100,7 @@ def test_a_state_without_an_sla_policy_is_refused_not_left_without_a_clock(branc
     case = make_case(branch_a, officer, at=at(2026, 3, 2))
     SlaPolicy.objects.filter(state="signed").delete()
     with pytest.raises(TransitionRefused) as info:
-        case_sign(case=case, actor=officer, at=at(2026, 3, 2))
+        case_transition(name="sign", case=case, actor=officer, at=at(2026, 3, 2))
     assert info.value.code == "sla_policy"
     case.refresh_from_db()
     assert case.status == "submitted" and case.transitions.count() == 0

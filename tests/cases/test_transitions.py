@@ -102,26 +102,26 @@ def test_the_full_transition_matrix(state, branch_a, people):
 def test_refusals_say_why_in_chinese_and_english(case, supervisor):
     # The message is in the language active where the refusal happens (the request's).
     with override("zh-hans"), pytest.raises(TransitionRefused) as info:
-        services.case_approve(case=case, actor=supervisor)
+        services.case_transition(name="approve", case=case, actor=supervisor)
     assert str(info.value) == "状态为“已受理”的案件不能执行“审批通过”。"
     with override("en"), pytest.raises(TransitionRefused) as info:
-        services.case_approve(case=case, actor=supervisor)
+        services.case_transition(name="approve", case=case, actor=supervisor)
     assert str(info.value) == "A case that is “Submitted” cannot be given “Approve”."
 
 
 def test_four_eyes_the_signer_cannot_approve_or_disburse(branch_a, supervisor, supervisor2, officer):
     case = make_case(branch_a, officer)
-    services.case_sign(case=case, actor=supervisor)
-    services.case_start_review(case=case, actor=officer)
+    services.case_transition(name="sign", case=case, actor=supervisor)
+    services.case_transition(name="start_review", case=case, actor=officer)
     with pytest.raises(TransitionRefused) as info:
-        services.case_approve(case=case, actor=supervisor)
+        services.case_transition(name="approve", case=case, actor=supervisor)
     assert info.value.code == "four_eyes"
-    services.case_approve(case=case, actor=supervisor2)
-    services.case_start_registration(case=case, actor=officer)
+    services.case_transition(name="approve", case=case, actor=supervisor2)
+    services.case_transition(name="start_registration", case=case, actor=officer)
     with pytest.raises(TransitionRefused) as info:
-        services.case_disburse(case=case, actor=supervisor)
+        services.case_transition(name="disburse", case=case, actor=supervisor)
     assert info.value.code == "four_eyes"
-    services.case_disburse(case=case, actor=supervisor2)
+    services.case_transition(name="disburse", case=case, actor=supervisor2)
     assert case.status == "disbursed"
 
 
@@ -141,7 +141,7 @@ def test_approve_is_guarded_by_outstanding_documents(branch_a, people):
     case.refresh_from_db()
     before = snapshot(case)
     with override("en"), pytest.raises(TransitionRefused) as info:
-        services.case_approve(case=case, actor=people["supervisor"])
+        services.case_transition(name="approve", case=case, actor=people["supervisor"])
     assert info.value.code == "guard"
     assert str(info.value) == "Documents are still outstanding; record them as received first."
     assert snapshot(case) == before
@@ -150,43 +150,43 @@ def test_approve_is_guarded_by_outstanding_documents(branch_a, people):
 def test_sign_is_guarded_by_a_way_to_reach_the_borrower(branch_a, officer):
     case = make_case(branch_a, officer, borrower_phone="", borrower_email="")
     with pytest.raises(TransitionRefused) as info:
-        services.case_sign(case=case, actor=officer)
+        services.case_transition(name="sign", case=case, actor=officer)
     assert info.value.code == "guard"
 
 
 def test_documents_round_trip(branch_a, people):
     case = drive_to(make_case(branch_a, people["officer"]), "under_review", people)
-    services.case_request_documents(
+    services.case_transition(name="request_documents",
         case=case, actor=people["officer"], reason="缺收入证明", payload={"documents": ["收入证明", "银行流水"]}
     )
     assert case.documents_outstanding == ["收入证明", "银行流水"]
-    services.case_receive_documents(case=case, actor=people["officer"])
+    services.case_transition(name="receive_documents", case=case, actor=people["officer"])
     assert case.documents_outstanding == []
-    services.case_approve(case=case, actor=people["supervisor"])
+    services.case_transition(name="approve", case=case, actor=people["supervisor"])
     assert case.status == "approved"
 
 
 @pytest.mark.parametrize("held_in", ["submitted", "signed", "under_review", "documents_requested", "approved", "registration"])
 def test_resume_returns_to_the_state_the_case_was_held_in(held_in, branch_a, people):
     case = drive_to(make_case(branch_a, people["officer"]), held_in, people)
-    services.case_hold(case=case, actor=people["supervisor"], reason="贷款政策调整")
+    services.case_transition(name="hold", case=case, actor=people["supervisor"], reason="贷款政策调整")
     assert (case.status, case.held_from, case.due_at) == ("on_hold", held_in, None)
-    record = services.case_resume(case=case, actor=people["supervisor"])
+    record = services.case_transition(name="resume", case=case, actor=people["supervisor"])
     assert case.status == held_in == record.target
     assert case.due_at is not None
 
 
 def test_a_stale_copy_gets_a_conflict_not_a_second_transition(case, officer, officer2):
     stale = LoanCase.objects.get(pk=case.pk)
-    services.case_sign(case=case, actor=officer)
+    services.case_transition(name="sign", case=case, actor=officer)
     with pytest.raises(TransitionRefused) as info:
-        services.case_sign(case=stale, actor=officer2)
+        services.case_transition(name="sign", case=stale, actor=officer2)
     assert info.value.code == "conflict"
     assert case.transitions.count() == 1
 
 
 def test_the_audit_trail_is_immutable(case, officer):
-    record = services.case_sign(case=case, actor=officer)
+    record = services.case_transition(name="sign", case=case, actor=officer)
     with pytest.raises(ValueError):
         record.save()
     with pytest.raises(ValueError):
@@ -202,7 +202,7 @@ def test_inactive_staff_cannot_transition(case, officer2):
     officer2.is_active = False
     officer2.save()
     with pytest.raises(TransitionRefused) as info:
-        services.case_sign(case=case, actor=officer2)
+        services.case_transition(name="sign", case=case, actor=officer2)
     assert info.value.code == "not_found"
 
 

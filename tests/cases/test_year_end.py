@@ -12,6 +12,7 @@ from django_q.conf import Conf
 
 from cases import calendar, services, sla
 from cases.models import BusinessYear, CaseTransition, DeadlineChange, LoanCase
+from cases.services.transitions import _apply_transition
 from notifications import followup
 from notifications.models import Notification, StaffTask
 from tests.base import BEIJING, make_case
@@ -205,7 +206,7 @@ def test_the_hourly_run_mends_a_deadline_computed_on_an_old_snapshot(branch_a, o
     stale = calendar.current()
     calendar.year_store(year=2027, status="announced", days=days, actor=head_office)
     with time_machine.travel(at(2026, 12, 28, 11), tick=False):
-        record = services._apply_transition(
+        record = _apply_transition(
             LoanCase.objects.get(pk=case.pk), "request_documents", officer, "需补充", {"documents": ["流水"]},
             at(2026, 12, 28, 11), calendar=stale,
         )
@@ -261,7 +262,7 @@ def test_the_overdue_export_marks_estimated_deadlines(client, branch_a, officer)
 
 
 def test_a_bulk_hold_and_resume_keep_the_estimate_flag_true(branch_a, officer, supervisor):
-    from cases.bulk import cases_hold, cases_resume
+    from cases.services import cases_hold, cases_resume
 
     case = in_review(branch_a, officer, at(2026, 12, 28))
     request_documents(case, officer, at(2026, 12, 28, 11))

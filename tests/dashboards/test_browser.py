@@ -32,7 +32,7 @@ def scene(branch_a, officer, officer2, supervisor):
     now = timezone.now()
     cases = [make_case(branch_a, officer, at=now - datetime.timedelta(days=d)) for d in (25, 16, 12, 3, 0)]
     cases.append(make_case(branch_a, officer2, at=now - datetime.timedelta(days=20), borrower_name="李四"))
-    services.case_sign(case=cases[2], actor=officer, at=now - datetime.timedelta(days=11))
+    services.case_transition(name="sign", case=cases[2], actor=officer, at=now - datetime.timedelta(days=11))
     for i, case in enumerate(cases):
         at = case.entered_state_at + datetime.timedelta(hours=1)
         make_notice(case, status="failed" if i % 3 == 0 else "delivered", at=at)

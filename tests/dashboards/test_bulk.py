@@ -17,7 +17,6 @@ def test_it_lists_open_cases_to_pick_from(client, supervisor, branch_a, officer,
 
 
 def test_it_asks_for_confirmation_and_a_reason_before_holding(client, supervisor, branch_a, officer):
-    pytest.importorskip("cases.bulk")
     cases = [make_case(branch_a, officer) for _ in range(3)]
     client.force_login(supervisor)
     url = reverse("cases:bulk")

@@ -4,9 +4,8 @@ buttons with reasons, conflicts, and re-sending the status-page link."""
 import pytest
 from django.urls import reverse
 
-from notifications.models import BorrowerLink
 from cases.models import CaseAccessLog, CaseTransition
-from notifications.models import Notification
+from notifications.models import BorrowerLink, Notification
 from tests.base import drive_to
 from tests.dashboards.helpers import make_notice, make_task
 

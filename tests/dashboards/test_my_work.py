@@ -20,10 +20,10 @@ def test_it_lists_my_open_cases_overdue_first_then_due_today(client, branch_a, o
     overdue = make_case(branch_a, officer, at=MONDAY)  # due Mon 9 Mar
     today = make_case(branch_a, officer, at=MONDAY + datetime.timedelta(days=11))  # due Fri 20 Mar
     held = make_case(branch_a, officer, at=MONDAY)
-    services.case_hold(case=held, actor=supervisor, reason="政策调整", at=MONDAY)
+    services.case_transition(name="hold", case=held, actor=supervisor, reason="政策调整", at=MONDAY)
     someone_elses = make_case(branch_a, officer2, at=MONDAY)
     closed = make_case(branch_a, officer, at=MONDAY)
-    services.case_withdraw(case=closed, actor=officer, reason="借款人撤回", at=MONDAY)
+    services.case_transition(name="withdraw", case=closed, actor=officer, reason="借款人撤回", at=MONDAY)
 
     client.force_login(officer)
     with time_machine.travel(datetime.datetime(2026, 3, 20, 15, 0, tzinfo=MONDAY.tzinfo), tick=False):
@@ -47,14 +47,14 @@ def test_it_records_a_task_outcome_and_closes_the_task(client, officer, case):
     task = make_task(case)
     client.force_login(officer)
     page = client.get(reverse("cases:home")).content.decode()
-    assert "outcome-%d" % task.pk in page
+    assert f"outcome-{task.pk}" in page
     response = client.post(reverse("cases:task_complete", args=[task.pk]), {"outcome": "已电话告知借款人", "reached": "on"})
     assert response.status_code == 302
     task.refresh_from_db()
     assert task.status == StaffTask.Status.DONE
     assert task.outcome == "已电话告知借款人"
     assert task.completed_by == officer
-    assert "outcome-%d" % task.pk not in client.get(reverse("cases:home")).content.decode()
+    assert f"outcome-{task.pk}" not in client.get(reverse("cases:home")).content.decode()
 
 
 def test_it_refuses_an_empty_outcome_and_keeps_the_task_open(client, officer, case):

@@ -38,9 +38,9 @@ def test_it_lists_overdue_cases_with_business_days_stage_officer_and_last_notice
 
 def test_it_leaves_out_held_and_closed_cases(client, branch_a, officer, supervisor):
     held = make_case(branch_a, officer, at=MONDAY)
-    services.case_hold(case=held, actor=supervisor, reason="政策", at=MONDAY)
+    services.case_transition(name="hold", case=held, actor=supervisor, reason="政策", at=MONDAY)
     closed = make_case(branch_a, officer, at=MONDAY)
-    services.case_withdraw(case=closed, actor=officer, reason="撤回", at=MONDAY)
+    services.case_transition(name="withdraw", case=closed, actor=officer, reason="撤回", at=MONDAY)
     client.force_login(officer)
     page = get(client).content.decode()
     assert held.number not in page and closed.number not in page

@@ -31,8 +31,8 @@ def figures(branch_a, branch_b, officer, officer2, supervisor, outsider):
             make_case(branch_a, officer2), make_case(branch_b, outsider),
         )
     # late: due 9 March, still submitted
-    services.case_sign(case=on_time, actor=officer, at=MONDAY + datetime.timedelta(days=1))
-    services.case_sign(case=late2, actor=officer2, at=MONDAY + datetime.timedelta(days=9))  # after 9 March
+    services.case_transition(name="sign", case=on_time, actor=officer, at=MONDAY + datetime.timedelta(days=1))
+    services.case_transition(name="sign", case=late2, actor=officer2, at=MONDAY + datetime.timedelta(days=9))  # after 9 March
     # Notices: officer 2 in time of 5 (the signing queued an email and an SMS
     # that never went out); officer2 none of 3.
     at = MONDAY + datetime.timedelta(days=2)
@@ -150,7 +150,7 @@ def test_report_queries_do_not_grow_with_data(client, supervisor, branch_a, offi
         report(client)
     for _ in range(20):
         case = make_case(branch_a, officer, at=MONDAY)
-        services.case_sign(case=case, actor=officer, at=MONDAY + datetime.timedelta(days=1))
+        services.case_transition(name="sign", case=case, actor=officer, at=MONDAY + datetime.timedelta(days=1))
         make_notice(case, status="delivered", at=MONDAY + datetime.timedelta(days=1))
     cache.clear()  # compare two computations, not a computation and a cached copy
     with django_assert_max_num_queries(20) as large:

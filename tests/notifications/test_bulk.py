@@ -4,10 +4,9 @@ at a time, in a constant number of queries."""
 import pytest
 
 from cases import services
-from cases.bulk import cases_hold, cases_resume
 from cases.models import CaseTransition, LoanCase
 from cases.selectors import cases_for_user
-from cases.services import TransitionRefused
+from cases.services import TransitionRefused, cases_hold, cases_resume
 from notifications.models import Channel, Notification
 from tests.base import MONDAY, drive_to, make_case
 
@@ -94,19 +93,19 @@ def test_a_single_transition_adds_three_queries_for_its_notices(case, officer, d
     # lock, policies, update, audit row, release; the outbox adds the
     # templates, the branch (hotline) and one INSERT of all the notices.
     with django_assert_max_num_queries(12):
-        services.case_sign(case=case, actor=officer, at=MONDAY)
+        services.case_transition(name="sign", case=case, actor=officer, at=MONDAY)
 
 
 def test_bulk_audit_rows_match_single_transitions(branch_a, officer, supervisor):
-    from cases.bulk import cases_hold
     from cases.models import CaseTransition, LoanCase
+    from cases.services import cases_hold
     from tests.base import make_case
 
     bulk_case, single_case = make_case(branch_a, officer), make_case(branch_a, officer)
     cases_hold(cases=LoanCase.objects.filter(pk=bulk_case.pk), actor=supervisor, reason="政策调整")
     from cases import services
 
-    services.case_hold(case=single_case, actor=supervisor, reason="政策调整")
+    services.case_transition(name="hold", case=single_case, actor=supervisor, reason="政策调整")
     fields = ["transition", "source", "target", "reason", "due_at", "left_due_at"]
     bulk_row = CaseTransition.objects.filter(case=bulk_case).values(*fields).get()
     single_row = CaseTransition.objects.filter(case=single_case).values(*fields).get()

@@ -86,11 +86,11 @@ def stop(process, sig):
 def test_a_killed_cluster_loses_nothing_and_sends_nothing_twice(branch_a, officer, tmp_path, settings):
     with notification_services.dispatch_suppressed():
         for _ in range(CASES):
-            services.case_sign(case=make_case(branch_a, officer), actor=officer, at=MONDAY)
+            services.case_transition(name="sign", case=make_case(branch_a, officer), actor=officer, at=MONDAY)
     outbound = Notification.objects.exclude(channel=Channel.STATUS_PAGE)
     ids = list(outbound.values_list("pk", flat=True))
     assert len(ids) == 2 * CASES
-    dispatch.queue(ids)  # into django-q2's ORM broker, as the on_commit hook does
+    notification_services.queue(ids)  # into django-q2's ORM broker, as the on_commit hook does
 
     started = time.monotonic()
     cluster = start_cluster(tmp_path)
@@ -157,8 +157,8 @@ def test_two_calls_not_reached_at_once_make_one_escalation(branch_a, officer, of
     import threading
 
     from notifications import staff
+    from notifications.actions import task_complete
     from notifications.models import StaffTask
-    from notifications.services import task_complete
 
     case = make_case(branch_a, officer)
     first = staff.task_create(case=case, kind=StaffTask.Kind.CALL_BORROWER, detail="a")

@@ -34,12 +34,12 @@ def signed_cases(branch, officer, count):
 
     cases = [make_case(branch, officer) for _ in range(count)]
     for case in cases:
-        services.case_sign(case=case, actor=officer, at=MONDAY)
+        services.case_transition(name="sign", case=case, actor=officer, at=MONDAY)
     return cases
 
 
 def test_it_claims_a_notice_once(case, officer):
-    services.case_sign(case=case, actor=officer, at=MONDAY)
+    services.case_transition(name="sign", case=case, actor=officer, at=MONDAY)
     notice = Notification.objects.get(case=case, channel=Channel.SMS)
 
     assert dispatch.send(notice.pk) == NotificationStatus.DELIVERED
@@ -49,7 +49,7 @@ def test_it_claims_a_notice_once(case, officer):
 
 
 def test_email_carries_the_uuid_as_message_id_with_text_and_html(case, officer):
-    services.case_sign(case=case, actor=officer, at=MONDAY)
+    services.case_transition(name="sign", case=case, actor=officer, at=MONDAY)
     notice = Notification.objects.get(case=case, channel=Channel.EMAIL)
     dispatch.send(notice.pk)
 
@@ -84,13 +84,13 @@ def test_provider_outage_then_recovery_delivers_every_notice_once(branch_a, offi
 def test_retries_back_off_exponentially_with_jitter(case, officer, outage, settings):
     settings.NOTIFICATIONS_BACKOFF_BASE = 60
     settings.NOTIFICATIONS_BACKOFF_JITTER = 0.2
-    services.case_sign(case=case, actor=officer, at=MONDAY)
+    services.case_transition(name="sign", case=case, actor=officer, at=MONDAY)
     notice = Notification.objects.get(case=case, channel=Channel.EMAIL)
     outage.failures_left = 3
 
     now = MONDAY
     waits = []
-    for attempt in range(3):
+    for _attempt in range(3):
         with time_machine.travel(now, tick=False):
             assert dispatch.send(notice.pk) == NotificationStatus.QUEUED
             notice.refresh_from_db()
@@ -108,7 +108,7 @@ def test_retries_back_off_exponentially_with_jitter(case, officer, outage, setti
 def test_the_last_failed_attempt_creates_a_call_task_and_flags_the_case(case, officer, outage, settings):
     settings.NOTIFICATIONS_MAX_ATTEMPTS = 2
     settings.NOTIFICATIONS_BACKOFF_BASE = 1
-    services.case_sign(case=case, actor=officer, at=MONDAY)
+    services.case_transition(name="sign", case=case, actor=officer, at=MONDAY)
     notice = Notification.objects.get(case=case, channel=Channel.EMAIL)
     outage.failures_left = 99
 
@@ -126,7 +126,7 @@ def test_the_last_failed_attempt_creates_a_call_task_and_flags_the_case(case, of
 
 def test_a_refused_address_is_not_retried_and_asks_to_verify_the_contact(case, officer, settings):
     settings.EMAIL_BACKEND = "tests.notifications.backends.RefusingEmailBackend"
-    services.case_sign(case=case, actor=officer, at=MONDAY)
+    services.case_transition(name="sign", case=case, actor=officer, at=MONDAY)
     notice = Notification.objects.get(case=case, channel=Channel.EMAIL)
 
     assert dispatch.send(notice.pk) == NotificationStatus.FAILED
@@ -138,7 +138,7 @@ def test_a_refused_address_is_not_retried_and_asks_to_verify_the_contact(case, o
 
 
 def test_the_sweeper_requeues_a_dead_workers_claim(case, officer, q_sync):
-    services.case_sign(case=case, actor=officer, at=MONDAY)
+    services.case_transition(name="sign", case=case, actor=officer, at=MONDAY)
     notice = Notification.objects.get(case=case, channel=Channel.SMS)
     # A worker claimed it and died before sending.
     Notification.objects.filter(pk=notice.pk).update(
@@ -152,12 +152,12 @@ def test_the_sweeper_requeues_a_dead_workers_claim(case, officer, q_sync):
 
     notice.refresh_from_db()
     assert notice.status == NotificationStatus.DELIVERED and notice.attempts == 2
-    assert [e.kind for e in notice.events.all()] == ["claim_expired", "delivered"]
+    assert [e.kind for e in notice.events.all()] == ["claim_expired", "sending", "delivered"]
     assert len(sms.outbox) == 1
 
 
 def test_the_sweeper_requeues_notices_whose_on_commit_hook_never_ran(case, officer, q_sync):
-    services.case_sign(case=case, actor=officer, at=MONDAY)  # the hook is never run in this test
+    services.case_transition(name="sign", case=case, actor=officer, at=MONDAY)  # the hook is never run in this test
 
     with time_machine.travel(MONDAY + datetime.timedelta(seconds=5), tick=False):
         assert dispatch.sweep()["requeued"] == 0  # the hook normally wins; left alone
@@ -170,7 +170,7 @@ def test_the_sweeper_requeues_notices_whose_on_commit_hook_never_ran(case, offic
 
 
 def test_a_late_result_after_the_claim_was_taken_over_changes_nothing(case, officer):
-    services.case_sign(case=case, actor=officer, at=MONDAY)
+    services.case_transition(name="sign", case=case, actor=officer, at=MONDAY)
     notice = Notification.objects.get(case=case, channel=Channel.SMS)
     Notification.objects.filter(pk=notice.pk).update(status=NotificationStatus.SENDING, claimed_at=MONDAY)
     notice.refresh_from_db()

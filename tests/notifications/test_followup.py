@@ -8,11 +8,11 @@ import pytest
 import time_machine
 
 from cases import services
-from cases.bulk import cases_hold
 from cases.models import LoanCase
+from cases.services import cases_hold
 from notifications import followup
+from notifications.actions import notification_acknowledge
 from notifications.models import Channel, Notification, NotificationStatus, StaffTask
-from notifications.services import notification_acknowledge
 from tests.base import BEIJING, make_case
 from tests.notifications.helpers import send_due
 
@@ -26,7 +26,7 @@ def signed_case(branch_a, officer):
     """Signed on Wednesday 29 April; the borrower got the SMS and email at once."""
     case = new_case(branch_a, officer, at(4, 29, 9))
     with time_machine.travel(at(4, 29), tick=False):
-        services.case_sign(case=case, actor=officer, at=at(4, 29))
+        services.case_transition(name="sign", case=case, actor=officer, at=at(4, 29))
         send_due()
     return case
 
@@ -73,7 +73,7 @@ def test_no_update_at_night_or_for_closed_cases(signed_case, branch_a, officer):
         assert followup.send_progress_updates() == 0
     withdrawn = new_case(branch_a, officer, at(4, 29, 9))
     with time_machine.travel(at(4, 29), tick=False):
-        services.case_withdraw(case=withdrawn, actor=officer, reason="借款人撤回", at=at(4, 29))
+        services.case_transition(name="withdraw", case=withdrawn, actor=officer, reason="借款人撤回", at=at(4, 29))
         send_due()
     with time_machine.travel(at(5, 7), tick=False):
         assert followup.send_progress_updates() == 1  # the signed case only
@@ -116,7 +116,7 @@ def delivered_thursday(branch_a, officer, settings):
     settings.NOTIFICATIONS_ACK_ESCALATION_DAYS = 2
     case = new_case(branch_a, officer, at(5, 7, 9))
     with time_machine.travel(at(5, 7), tick=False):
-        services.case_sign(case=case, actor=officer, at=at(5, 7))
+        services.case_transition(name="sign", case=case, actor=officer, at=at(5, 7))
         send_due()
     return case
 

@@ -20,7 +20,7 @@ from tests.notifications.helpers import send_due
 
 
 def test_it_writes_one_notice_per_channel_with_the_transition(case, officer):
-    record = services.case_sign(case=case, actor=officer, at=MONDAY)
+    record = services.case_transition(name="sign", case=case, actor=officer, at=MONDAY)
 
     notices = Notification.objects.filter(transition=record)
     assert {n.channel for n in notices} == {Channel.EMAIL, Channel.SMS, Channel.STATUS_PAGE}
@@ -34,7 +34,7 @@ def test_it_writes_one_notice_per_channel_with_the_transition(case, officer):
 def test_it_leaves_no_notice_when_the_transition_rolls_back(case, officer):
     with pytest.raises(RuntimeError):
         with transaction.atomic():
-            services.case_sign(case=case, actor=officer, at=MONDAY)
+            services.case_transition(name="sign", case=case, actor=officer, at=MONDAY)
             assert Notification.objects.filter(case=case).exists()
             raise RuntimeError("the caller's transaction fails after the transition")
 
@@ -44,7 +44,7 @@ def test_it_leaves_no_notice_when_the_transition_rolls_back(case, officer):
 
 def test_it_writes_nothing_for_a_refused_transition(case, officer):
     with pytest.raises(TransitionRefused):
-        services.case_approve(case=case, actor=officer, at=MONDAY)
+        services.case_transition(name="approve", case=case, actor=officer, at=MONDAY)
     assert not Notification.objects.exists()
 
 
@@ -58,7 +58,7 @@ def test_it_has_notices_for_every_committed_transition(case, people):
 
 def test_it_queues_dispatch_only_after_commit(case, officer, django_capture_on_commit_callbacks, q_sync):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        services.case_sign(case=case, actor=officer, at=MONDAY)
+        services.case_transition(name="sign", case=case, actor=officer, at=MONDAY)
     assert len(callbacks) == 1
     assert not mail.outbox and not sms.outbox  # nothing is sent inside the transaction
 
@@ -72,7 +72,7 @@ def test_it_queues_dispatch_only_after_commit(case, officer, django_capture_on_c
 
 def test_it_skips_channels_the_borrower_cannot_be_reached_on(branch_a, officer):
     case = make_case(branch_a, officer, borrower_email="")
-    services.case_sign(case=case, actor=officer, at=MONDAY)
+    services.case_transition(name="sign", case=case, actor=officer, at=MONDAY)
     assert set(Notification.objects.filter(case=case).values_list("channel", flat=True)) == {
         Channel.SMS, Channel.STATUS_PAGE
     }
@@ -107,7 +107,7 @@ def test_an_administrators_template_edit_is_used_and_cannot_leak_the_id_number(c
     MessageTemplate.objects.filter(key="sign", channel="sms", language="zh-hans").update(
         body_text="编号{{ case_number }} 身份证{{ case.borrower_id_number }}{{ borrower_id_number }}"
     )
-    services.case_sign(case=case, actor=officer, at=MONDAY)
+    services.case_transition(name="sign", case=case, actor=officer, at=MONDAY)
     body = Notification.objects.get(case=case, channel=Channel.SMS).body
     assert body.startswith(f"编号{case.number}")
     assert case.borrower_id_number not in body
@@ -115,13 +115,13 @@ def test_an_administrators_template_edit_is_used_and_cannot_leak_the_id_number(c
 
 def test_a_broken_template_falls_back_to_the_default_text(case, officer):
     MessageTemplate.objects.filter(key="sign", channel="sms", language="zh-hans").update(body_text="{% if %}")
-    services.case_sign(case=case, actor=officer, at=MONDAY)
+    services.case_transition(name="sign", case=case, actor=officer, at=MONDAY)
     assert "已完成面签" in Notification.objects.get(case=case, channel=Channel.SMS).body
 
 
 def test_english_borrowers_get_english_messages(case, officer, settings):
     settings.NOTIFICATIONS_DEFAULT_LANGUAGE = "en"
-    services.case_sign(case=case, actor=officer, at=MONDAY)
+    services.case_transition(name="sign", case=case, actor=officer, at=MONDAY)
     notice = Notification.objects.get(case=case, channel=Channel.EMAIL)
     assert notice.language == "en"
     assert notice.subject == f"Your mortgage application {case.number} has been signed"

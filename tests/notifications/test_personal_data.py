@@ -8,9 +8,8 @@ from django.core.checks import run_checks
 from django.urls import reverse
 
 from cases import services
-from notifications import dispatch
+from notifications import dispatch, staff
 from notifications import services as notification_services
-from notifications import staff
 from notifications.channels import DeliveryError
 from notifications.channels.sms import BaseSmsBackend
 from notifications.models import (
@@ -46,7 +45,7 @@ def staff_visible_text(notice):
 
 def test_it_masks_the_email_address_in_the_task_of_a_refused_email(case, officer, settings):
     settings.EMAIL_BACKEND = "tests.notifications.backends.RefusingEmailBackend"
-    services.case_sign(case=case, actor=officer, at=MONDAY)
+    services.case_transition(name="sign", case=case, actor=officer, at=MONDAY)
     notice = Notification.objects.get(case=case, channel=Channel.EMAIL)
 
     assert dispatch.send(notice.pk) == NotificationStatus.FAILED
@@ -59,7 +58,7 @@ def test_it_masks_the_email_address_in_the_task_of_a_refused_email(case, officer
 
 def test_it_masks_the_phone_number_in_a_gateway_error(case, officer, settings):
     settings.NOTIFICATIONS_SMS_BACKEND = "tests.notifications.test_personal_data.QuotingSmsBackend"
-    services.case_sign(case=case, actor=officer, at=MONDAY)
+    services.case_transition(name="sign", case=case, actor=officer, at=MONDAY)
     notice = Notification.objects.get(case=case, channel=Channel.SMS)
 
     assert dispatch.send(notice.pk) == NotificationStatus.FAILED
@@ -101,7 +100,7 @@ def admin_officer(client, officer):
 
 
 def test_it_shows_the_recipient_masked_in_the_admin_and_not_in_a_form(admin_officer, case, officer):
-    services.case_sign(case=case, actor=officer, at=MONDAY)
+    services.case_transition(name="sign", case=case, actor=officer, at=MONDAY)
     notice = Notification.objects.get(case=case, channel=Channel.EMAIL)
 
     listing = admin_officer.get(reverse("admin:notifications_notification_changelist")).content.decode()
@@ -117,8 +116,8 @@ def test_it_shows_a_branch_admin_only_their_branchs_notices_events_and_tasks(
     admin_officer, case, officer, outsider, branch_b
 ):
     theirs = make_case(branch_b, outsider, borrower_email="lisi@example.com")
-    services.case_sign(case=case, actor=officer, at=MONDAY)
-    services.case_sign(case=theirs, actor=outsider, at=MONDAY)
+    services.case_transition(name="sign", case=case, actor=officer, at=MONDAY)
+    services.case_transition(name="sign", case=theirs, actor=outsider, at=MONDAY)
     send_due()
     for each in (case, theirs):
         staff.task_create(case=each, kind=StaffTask.Kind.CALL_BORROWER, detail="回电")
@@ -141,8 +140,8 @@ def test_it_shows_head_office_every_branch_in_the_admin(client, head_office, cas
     head_office.save()
     head_office.user_permissions.add(*Permission.objects.filter(codename="view_notification"))
     theirs = make_case(branch_b, outsider)
-    services.case_sign(case=case, actor=officer, at=MONDAY)
-    services.case_sign(case=theirs, actor=outsider, at=MONDAY)
+    services.case_transition(name="sign", case=case, actor=officer, at=MONDAY)
+    services.case_transition(name="sign", case=theirs, actor=outsider, at=MONDAY)
     client.force_login(head_office)
 
     response = client.get(reverse("admin:notifications_notification_changelist"))

@@ -12,8 +12,9 @@ from django.urls import reverse
 
 from cases import services
 from cases.models import ContactCorrection, LoanCase
+from notifications import actions as notification_actions
 from notifications import circuit, followup
-from notifications import services as notification_services
+from notifications import outcomes as notification_outcomes
 from notifications.models import (
     BorrowerNews,
     Channel,
@@ -50,7 +51,7 @@ def news_of(case):
 
 def sign(case, officer, when):
     with time_machine.travel(when, tick=False):
-        services.case_sign(case=case, actor=officer)
+        services.case_transition(name="sign", case=case, actor=officer)
         send_due()
 
 
@@ -78,7 +79,7 @@ def test_only_what_reached_the_borrower_is_news(branch_a, officer, settings):
     assert StaffTask.objects.filter(case=case, status="open", kind__in=["verify_contact", "call_borrower"]).exists()
     # The borrower opening the page is news (their own action).
     with time_machine.travel(at(5, 11), tick=False):
-        notification_services.status_page_opened(case=case)
+        notification_actions.status_page_opened(case=case)
     assert news_of(case) == ["status_page"]
 
 
@@ -161,10 +162,10 @@ def test_with_no_working_channel_a_person_calls_today(branch_a, officer, setting
     case = make_case(branch_a, officer, at=at(2, 9), borrower_phone="")
     other = make_case(branch_a, officer, at=at(2, 9), borrower_phone="")
     with time_machine.travel(at(2, 11), tick=False):
-        services.case_sign(case=other, actor=officer)
+        services.case_transition(name="sign", case=other, actor=officer)
         send_due()
         send_due()  # two failed attempts: the email circuit opens
-        services.case_sign(case=case, actor=officer)
+        services.case_transition(name="sign", case=case, actor=officer)
         send_due()
     call = StaffTask.objects.get(case=case, kind=StaffTask.Kind.CALL_BORROWER)
     assert call.status == "open" and call.assigned_to == officer
@@ -181,7 +182,7 @@ def test_a_call_closed_as_not_reached_goes_to_the_supervisor_the_same_day(branch
     sign(case, officer, at(2))
     verify = StaffTask.objects.get(case=case, kind=StaffTask.Kind.VERIFY_CONTACT)
     with time_machine.travel(at(2, 15), tick=False):
-        notification_services.task_complete(task=verify, actor=officer, outcome="空号，档案里没有别的号码", reached=False)
+        notification_actions.task_complete(task=verify, actor=officer, outcome="空号，档案里没有别的号码", reached=False)
     escalation = StaffTask.objects.get(case=case, kind=StaffTask.Kind.ESCALATION)
     assert escalation.assigned_to == supervisor and escalation.status == "open"
     assert escalation.due_at == datetime.datetime(2026, 3, 3, tzinfo=BEIJING)
@@ -207,9 +208,9 @@ def test_a_bounce_after_the_borrower_opened_the_page_still_flags_the_address(bra
     email = Notification.objects.get(case=case, channel=Channel.EMAIL)
     Notification.objects.filter(pk=email.pk).update(provider_message_id="esp-1")
     with time_machine.travel(at(2, 12), tick=False):
-        notification_services.status_page_opened(case=case)
+        notification_actions.status_page_opened(case=case)
     assert Notification.objects.get(pk=email.pk).status == NotificationStatus.READ
-    result = notification_services.provider_event_record(
+    result = notification_outcomes.provider_event_record(
         message_id="esp-1", event_id="esp:bounce-1", kind="bounced", at=at(2, 13), reject_reason="bounced"
     )
     assert result == "applied"
@@ -227,7 +228,7 @@ def test_correcting_the_number_sends_the_latest_news_to_it(client, branch_a, off
     case = make_case(branch_a, officer, at=at(2, 9), borrower_email="")
     sign(case, officer, at(2))
     with time_machine.travel(at(3), tick=False):
-        services.case_start_review(case=case, actor=officer)
+        services.case_transition(name="start_review", case=case, actor=officer)
         send_due()
     # Written for the flagged number, not sent.
     latest = Notification.objects.get(case=case, key="start_review", channel=Channel.SMS)
@@ -312,7 +313,7 @@ def test_an_outage_never_uses_up_a_notices_attempts(branch_a, officer, settings)
     Outage.failures_left = 10**6
     case = make_case(branch_a, officer, at=at(2, 9))
     with time_machine.travel(at(2, 11), tick=False):
-        services.case_sign(case=case, actor=officer)
+        services.case_transition(name="sign", case=case, actor=officer)
     email = Notification.objects.get(case=case, channel=Channel.EMAIL)
     moment = at(2, 11)
     for _probe in range(5):
@@ -370,7 +371,7 @@ def test_a_late_failure_about_the_old_number_leaves_the_corrected_one_alone(bran
     old = Notification.objects.get(case=case, key="sign", channel=Channel.SMS)
     with time_machine.travel(at(2, 10, 5), tick=False):
         services.case_correct_contact(case=case, actor=officer, field="phone", value="13900001111", note="档案")
-    notification_services.provider_event_record(
+    notification_outcomes.provider_event_record(
         message_id=old.provider_message_id, event_id="r1", kind="failed", at=at(2, 10, 6), reject_reason="invalid_number"
     )
     case.refresh_from_db()
@@ -398,7 +399,7 @@ def test_a_correction_tells_where_things_stand_rather_than_resending_old_news(br
     sign(case, officer, at(2))
     settings.NOTIFICATIONS_SMS_BACKEND = LOCMEM_SMS
     with time_machine.travel(at(3), tick=False):
-        services.case_start_review(case=case, actor=officer)
+        services.case_transition(name="start_review", case=case, actor=officer)
         send_due()
     with time_machine.travel(at(9), tick=False):
         services.case_correct_contact(case=case, actor=officer, field="phone", value="13900001111", note="档案")
@@ -415,9 +416,9 @@ def test_a_delivered_email_that_bounces_later_is_no_news_and_fails_over(branch_a
     sign(case, officer, at(2))
     email = Notification.objects.get(case=case, key="sign", channel="email")
     Notification.objects.filter(pk=email.pk).update(provider_message_id="esp-9")
-    notification_services.provider_event_record(message_id="esp-9", event_id="d", kind="delivered", at=at(2, 10, 1))
+    notification_outcomes.provider_event_record(message_id="esp-9", event_id="d", kind="delivered", at=at(2, 10, 1))
     assert news_of(case) == ["email"]
-    notification_services.provider_event_record(
+    notification_outcomes.provider_event_record(
         message_id="esp-9", event_id="b", kind="bounced", at=at(2, 10, 20), reject_reason="bounced"
     )
     assert not BorrowerNews.objects.filter(case=case, retracted_at__isnull=True).exists()
@@ -434,13 +435,13 @@ def test_a_late_receipt_of_older_news_does_not_stop_the_failover_of_newer_news(b
     BorrowerNews.objects.filter(case=case).delete()
     settings.NOTIFICATIONS_SMS_BACKEND = BLOCKED_SMS
     with time_machine.travel(at(3, 10), tick=False):
-        services.case_start_review(case=case, actor=officer)
-    notification_services.provider_event_record(message_id="esp-sign", event_id="d", kind="delivered", at=at(3, 10, 1))
+        services.case_transition(name="start_review", case=case, actor=officer)
+    notification_outcomes.provider_event_record(message_id="esp-sign", event_id="d", kind="delivered", at=at(3, 10, 1))
     with time_machine.travel(at(3, 10, 2), tick=False):
         send_due()
     review_email = Notification.objects.get(case=case, key="start_review", channel="email")
     Notification.objects.filter(pk=review_email.pk).update(provider_message_id="esp-review")
-    notification_services.provider_event_record(
+    notification_outcomes.provider_event_record(
         message_id="esp-review", event_id="f", kind="failed", at=at(3, 10, 5), reject_reason="mailbox_full"
     )
     # Neither copy of "under review" reached them: somebody must call.
@@ -453,9 +454,9 @@ def test_news_written_only_for_a_number_known_bad_asks_for_a_contact_check(branc
     sign(case, officer, at(2))
     verify = StaffTask.objects.get(case=case, kind=StaffTask.Kind.VERIFY_CONTACT)
     with time_machine.travel(at(2, 11), tick=False):
-        notification_services.task_complete(task=verify, actor=officer, outcome="当面告知", reached=True)
+        notification_actions.task_complete(task=verify, actor=officer, outcome="当面告知", reached=True)
     with time_machine.travel(at(3), tick=False):
-        services.case_start_review(case=case, actor=officer)
+        services.case_transition(name="start_review", case=case, actor=officer)
     assert Notification.objects.get(case=case, key="start_review", channel="sms").status == "suppressed"
     check = StaffTask.objects.get(case=case, kind=StaffTask.Kind.VERIFY_CONTACT, status="open")
     assert check.notification.key == "start_review" and check.assigned_to == officer
@@ -480,7 +481,7 @@ def test_after_the_cool_off_one_notice_probes_while_the_others_wait(branch_a, of
     cases = [make_case(branch_a, officer, at=at(2, 9), borrower_email="") for _ in range(3)]
     with time_machine.travel(at(2, 11), tick=False):
         for case in cases:
-            services.case_sign(case=case, actor=officer)
+            services.case_transition(name="sign", case=case, actor=officer)
         send_due()
     assert SmsOutage.calls == 1  # the first failure opened the circuit; the others wait
     queued = list(Notification.objects.filter(channel="sms", status="queued").values_list("pk", flat=True))

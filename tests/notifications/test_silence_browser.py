@@ -7,7 +7,7 @@ import os
 import pytest
 
 from cases import services
-from notifications import services as notification_services
+from notifications import actions as notification_actions
 from notifications.models import Notification, StaffTask
 from tests.base import log_in, make_case
 from tests.notifications.helpers import send_due
@@ -24,10 +24,10 @@ def test_a_borrower_nobody_reached_is_escalated_and_the_number_corrected(
 ):
     settings.NOTIFICATIONS_SMS_BACKEND = "tests.notifications.backends.InvalidNumberSmsBackend"
     case = make_case(branch_a, officer, borrower_email="", borrower_name="李四")
-    services.case_sign(case=case, actor=officer)
+    services.case_transition(name="sign", case=case, actor=officer)
     send_due()
     verify = StaffTask.objects.get(case=case, kind=StaffTask.Kind.VERIFY_CONTACT)
-    notification_services.task_complete(task=verify, actor=officer, outcome="号码为空号，档案中无其他号码", reached=False)
+    notification_actions.task_complete(task=verify, actor=officer, outcome="号码为空号，档案中无其他号码", reached=False)
     assert StaffTask.objects.filter(case=case, kind=StaffTask.Kind.ESCALATION, assigned_to=supervisor).exists()
 
     page = chinese_page

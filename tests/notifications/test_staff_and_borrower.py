@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from cases import services, sla
 from cases.models import LoanCase
+from notifications import actions as notification_actions
 from notifications import selectors
 from notifications import services as notification_services
 from notifications.demo import DemoOutcomes
@@ -29,7 +30,7 @@ def failed_sms(case, officer, settings):
     case.refresh_from_db()
     settings.NOTIFICATIONS_SMS_BACKEND = "notifications.channels.sms.HttpSmsBackend"
     settings.NOTIFICATIONS_SMS_GATEWAY_URL = ""  # misconfigured: a permanent failure
-    services.case_sign(case=case, actor=officer, at=MONDAY)
+    services.case_transition(name="sign", case=case, actor=officer, at=MONDAY)
     send_due()
     notice = Notification.objects.get(case=case, channel=Channel.SMS)
     assert notice.status == NotificationStatus.FAILED
@@ -38,25 +39,25 @@ def failed_sms(case, officer, settings):
 
 
 def test_opening_the_status_page_marks_its_notices_read_once(case, officer):
-    services.case_sign(case=case, actor=officer, at=MONDAY)
+    services.case_transition(name="sign", case=case, actor=officer, at=MONDAY)
     send_due()
-    assert notification_services.notifications_mark_read_for_case(case=case) == 3
-    assert notification_services.notifications_mark_read_for_case(case=case) == 0
+    assert notification_actions.notifications_mark_read_for_case(case=case) == 3
+    assert notification_actions.notifications_mark_read_for_case(case=case) == 0
     assert set(Notification.objects.filter(case=case).values_list("status", flat=True)) == {NotificationStatus.READ}
 
 
 def test_mark_read_is_idempotent(case, officer):
-    services.case_sign(case=case, actor=officer, at=MONDAY)
+    services.case_transition(name="sign", case=case, actor=officer, at=MONDAY)
     page = Notification.objects.get(case=case, channel=Channel.STATUS_PAGE)
-    assert notification_services.notification_mark_read(notification=page)
-    assert not notification_services.notification_mark_read(notification=page)
+    assert notification_actions.notification_mark_read(notification=page)
+    assert not notification_actions.notification_mark_read(notification=page)
     assert page.status == NotificationStatus.READ and page.events.filter(kind="read").count() == 1
 
 
 def test_staff_retry_a_failed_notice_to_the_corrected_number(failed_sms, case, officer):
     LoanCase.objects.filter(pk=case.pk).update(borrower_phone="+8613900001111", phone_unreachable=False)
 
-    notice = notification_services.notification_retry(notification=failed_sms, actor=officer)
+    notice = notification_actions.notification_retry(notification=failed_sms, actor=officer)
 
     assert notice.status == NotificationStatus.QUEUED and notice.recipient == "+8613900001111"
     send_due()
@@ -67,15 +68,15 @@ def test_staff_retry_a_failed_notice_to_the_corrected_number(failed_sms, case, o
 def test_retry_refuses_a_notice_that_did_not_fail_or_another_branchs(case, officer, outsider, failed_sms):
     page = Notification.objects.get(case=case, channel=Channel.STATUS_PAGE)
     with pytest.raises(ValidationError):
-        notification_services.notification_retry(notification=page, actor=officer)
+        notification_actions.notification_retry(notification=page, actor=officer)
     with pytest.raises(PermissionDenied):
-        notification_services.notification_retry(notification=failed_sms, actor=outsider)
+        notification_actions.notification_retry(notification=failed_sms, actor=outsider)
     assert Notification.objects.get(pk=failed_sms.pk).status == NotificationStatus.FAILED
 
 
 def test_handling_a_failed_notice_closes_its_task_and_clears_attention(failed_sms, case, officer):
     assert LoanCase.objects.get(pk=case.pk).needs_attention
-    notification_services.notification_mark_handled(notification=failed_sms, actor=officer, note="已电话告知")
+    notification_actions.notification_mark_handled(notification=failed_sms, actor=officer, note="已电话告知")
 
     assert not LoanCase.objects.get(pk=case.pk).needs_attention
     assert StaffTask.objects.get(notification=failed_sms).status == StaffTask.Status.DONE
@@ -88,8 +89,8 @@ def test_a_phone_notice_is_delivered_when_the_officer_reached_the_borrower(case,
     task = StaffTask.objects.get(case=case, kind=StaffTask.Kind.PHONE_NOTICE)
 
     with pytest.raises(ValidationError):
-        notification_services.task_complete(task=task, actor=people["officer"], outcome=" ")
-    notification_services.task_complete(task=task, actor=people["officer"], outcome="已告知借款人", reached=True)
+        notification_actions.task_complete(task=task, actor=people["officer"], outcome=" ")
+    notification_actions.task_complete(task=task, actor=people["officer"], outcome="已告知借款人", reached=True)
 
     assert task.status == StaffTask.Status.DONE
     assert Notification.objects.get(pk=task.notification_id).status == NotificationStatus.DELIVERED
@@ -99,7 +100,7 @@ def test_a_phone_notice_nobody_answered_fails_and_flags_the_case(case, people):
     drive_to(case, "rejected", people)
     send_due()
     task = StaffTask.objects.get(case=case, kind=StaffTask.Kind.PHONE_NOTICE)
-    notification_services.task_complete(task=task, actor=people["officer"], outcome="无人接听", reached=False)
+    notification_actions.task_complete(task=task, actor=people["officer"], outcome="无人接听", reached=False)
     assert Notification.objects.get(pk=task.notification_id).status == NotificationStatus.FAILED
     assert LoanCase.objects.get(pk=case.pk).needs_attention
 
@@ -110,19 +111,19 @@ def test_a_phone_notice_that_reached_nobody_goes_to_the_branch_supervisor_the_sa
     phone_task = StaffTask.objects.get(case=case, kind=StaffTask.Kind.PHONE_NOTICE)
 
     with time_machine.travel(MONDAY + datetime.timedelta(hours=4), tick=False):  # Monday 14:00
-        notification_services.task_complete(task=phone_task, actor=people["officer"], outcome="无人接听", reached=False)
+        notification_actions.task_complete(task=phone_task, actor=people["officer"], outcome="无人接听", reached=False)
 
     escalation = StaffTask.objects.get(case=case, status=StaffTask.Status.OPEN)
     assert escalation.kind == StaffTask.Kind.ESCALATION and escalation.assigned_to == people["supervisor"]
     assert escalation.notification_id == phone_task.notification_id and "无人接听" in escalation.detail
     assert sla.due_date(escalation.due_at) == sla.local_day(MONDAY)  # the same business day
     # The supervisor not reaching them either keeps the task open, attempt noted.
-    notification_services.task_complete(task=escalation, actor=people["supervisor"], outcome="仍无人接听", reached=False)
+    notification_actions.task_complete(task=escalation, actor=people["supervisor"], outcome="仍无人接听", reached=False)
     escalation.refresh_from_db()
     assert escalation.status == StaffTask.Status.OPEN and "仍无人接听" in escalation.outcome
     assert list(selectors.notice_problems(people["officer"], "failed")) == [phone_task.notification]
     # Reaching them ends it, and is news for the borrower.
-    notification_services.task_complete(task=escalation, actor=people["supervisor"], outcome="已告知", reached=True)
+    notification_actions.task_complete(task=escalation, actor=people["supervisor"], outcome="已告知", reached=True)
     escalation.refresh_from_db()
     assert escalation.status == StaffTask.Status.DONE and escalation.reached_at is not None
     assert BorrowerNews.objects.filter(case=case, how="call").exists()
@@ -132,17 +133,17 @@ def test_it_gives_the_officer_a_new_phone_task_when_a_failed_phone_notice_is_ret
     drive_to(case, "rejected", people)
     send_due()
     first = StaffTask.objects.get(case=case, kind=StaffTask.Kind.PHONE_NOTICE)
-    notification_services.task_complete(task=first, actor=people["officer"], outcome="无人接听", reached=False)
+    notification_actions.task_complete(task=first, actor=people["officer"], outcome="无人接听", reached=False)
     notice = Notification.objects.get(pk=first.notification_id)
 
-    notification_services.notification_retry(notification=notice, actor=people["officer"])
+    notification_actions.notification_retry(notification=notice, actor=people["officer"])
     send_due()
 
     notice.refresh_from_db()
     assert notice.status == NotificationStatus.SENT
     again = StaffTask.objects.get(notification=notice, kind=StaffTask.Kind.PHONE_NOTICE, status=StaffTask.Status.OPEN)
     assert again.pk != first.pk
-    notification_services.task_complete(task=again, actor=people["officer"], outcome="已告知借款人", reached=True)
+    notification_actions.task_complete(task=again, actor=people["officer"], outcome="已告知借款人", reached=True)
     assert Notification.objects.get(pk=notice.pk).status == NotificationStatus.DELIVERED
 
 
@@ -161,12 +162,12 @@ def test_it_tells_staff_to_verify_the_contact_when_retry_is_refused(failed_sms, 
 
     LoanCase.objects.filter(pk=case.pk).update(phone_unreachable=True)
     with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
-        notification_services.notification_retry(notification=failed_sms, actor=officer)
+        notification_actions.notification_retry(notification=failed_sms, actor=officer)
     assert refused.value.code == "unreachable"
     assert "核实" in " ".join(refused.value.messages) and "短信" in " ".join(refused.value.messages)
 
     with translation.override("en"), pytest.raises(ValidationError) as refused:
-        notification_services.notification_retry(notification=failed_sms, actor=officer)
+        notification_actions.notification_retry(notification=failed_sms, actor=officer)
     assert "Verify it with the borrower and correct the contact details first" in " ".join(refused.value.messages)
 
 
@@ -186,7 +187,7 @@ def test_demo_history_gets_realistic_outcomes_and_recent_notices_stay_queued(bra
         for _ in range(30):
             drive_to(make_case(branch_a, officer), "approved", people)
         recent = make_case(branch_a, officer, at=MONDAY + datetime.timedelta(days=10))
-        services.case_sign(case=recent, actor=officer, at=MONDAY + datetime.timedelta(days=10))
+        services.case_transition(name="sign", case=recent, actor=officer, at=MONDAY + datetime.timedelta(days=10))
 
     old = Notification.objects.exclude(case=recent).exclude(channel=Channel.STATUS_PAGE)
     statuses = list(old.values_list("status", flat=True))
@@ -205,7 +206,7 @@ def test_demo_history_gets_realistic_outcomes_and_recent_notices_stay_queued(bra
 def test_the_commands_show_the_backlog_requeue_and_send_a_test_message(case, officer, q_sync):
     from notifications.channels import sms
 
-    services.case_sign(case=case, actor=officer, at=MONDAY)
+    services.case_transition(name="sign", case=case, actor=officer, at=MONDAY)
     out = StringIO()
     call_command("notification_backlog", stdout=out)
     assert "queued" in out.getvalue() and "sms" in out.getvalue()
@@ -250,7 +251,7 @@ def test_it_does_not_tell_the_borrower_a_question_was_answered_when_nobody_reach
     question_page = ask_as_borrower(client, case)
     task = StaffTask.objects.get(case=case, kind=StaffTask.Kind.BORROWER_QUESTION)
 
-    notification_services.task_complete(task=task, actor=officer, outcome="无人接听，明天再打", reached=False)
+    notification_actions.task_complete(task=task, actor=officer, outcome="无人接听，明天再打", reached=False)
 
     task.refresh_from_db()
     assert task.status == StaffTask.Status.OPEN  # still on the officer's list
@@ -262,8 +263,8 @@ def test_it_does_not_tell_the_borrower_a_question_was_answered_when_nobody_reach
     assert "客户经理曾致电您，但未能接通" in page
 
     # A second attempt is noted too; reaching the borrower answers the question.
-    notification_services.task_complete(task=task, actor=officer, outcome="仍无人接听", reached=False)
-    notification_services.task_complete(task=task, actor=officer, outcome="已电话答复放款时间", reached=True)
+    notification_actions.task_complete(task=task, actor=officer, outcome="仍无人接听", reached=False)
+    notification_actions.task_complete(task=task, actor=officer, outcome="已电话答复放款时间", reached=True)
     task.refresh_from_db()
     assert task.status == StaffTask.Status.DONE
     assert task.outcome.index("无人接听，明天再打") < task.outcome.index("仍无人接听") < task.outcome.index("已电话答复放款时间")

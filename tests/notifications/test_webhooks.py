@@ -51,7 +51,7 @@ class ReceiptsSmsBackend(LocmemSmsBackend):
 
 def sent_notice(case, officer, channel, provider_id):
     """A notice sent by the worker, the provider having answered `provider_id`."""
-    services.case_sign(case=case, actor=officer, at=MONDAY)
+    services.case_transition(name="sign", case=case, actor=officer, at=MONDAY)
     notice = Notification.objects.get(case=case, channel=channel)
     assert dispatch.send(notice.pk) == NotificationStatus.SENT
     Notification.objects.filter(pk=notice.pk).update(provider_message_id=provider_id)
@@ -281,7 +281,7 @@ def test_bad_postmark_webhooks_get_4xx_and_change_nothing(client, case, officer,
 
 
 def test_a_bounce_after_the_borrower_acknowledged_changes_no_status(client, case, officer):
-    from notifications.services import notification_acknowledge
+    from notifications.actions import notification_acknowledge
 
     notice = sent_notice(case, officer, Channel.EMAIL, POSTMARK_ID)
     notification_acknowledge(notification=notice, at=MONDAY)
@@ -368,7 +368,7 @@ def test_receipts_are_refused_when_no_secret_is_configured(client, case, officer
 
 def test_the_anymail_test_backend_id_is_stored_for_matching_webhooks(case, officer, settings):
     settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
-    services.case_sign(case=case, actor=officer, at=MONDAY)
+    services.case_transition(name="sign", case=case, actor=officer, at=MONDAY)
     notice = Notification.objects.get(case=case, channel=Channel.EMAIL)
     dispatch.send(notice.pk)
     notice.refresh_from_db()

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
+from django_q.brokers import get_broker
 
 from cases import calendar
 from cases.selectors import provisional_count
@@ -19,8 +20,6 @@ class Command(BaseCommand):
         self.stdout.write(f"stale claims (dead workers): {backlog['stale_claims']}")
         self.stdout.write(calendar_status())
         try:
-            from django_q.brokers import get_broker
-
             self.stdout.write(f"django-q2 broker queue size: {get_broker().queue_size()}")
         except Exception as exc:  # the broker may be down; the outbox above is what counts
             self.stdout.write(f"django-q2 broker not reachable: {exc}")

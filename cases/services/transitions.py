@@ -1,33 +1,23 @@
-"""The only write path for loan cases.
-
-case_transition locks the row, checks scope, permission, four-eyes and guards,
-runs the django-fsm-2 transition, writes the audit row, stores the new deadline
-and writes the borrower's notices, all in one database transaction. Dispatch of
-the notices is queued only after commit (transactional outbox).
+"""A case's state changes: opening a case, one transition, many at once
+(policy holds), and importing histories. Every one goes through
+_apply_transition: scope, state, permission, four-eyes, reason and guards,
+the django-fsm-2 transition, the deadline, the immutable audit row; the
+borrower's notices are written in the same transaction and queued after
+commit (transactional outbox).
 """
 
 import dataclasses
 from collections import Counter
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition
-from django_q.tasks import async_task
 
 from cases import calendar as business_calendar
 from cases import selectors, sla
-from cases.identity import mask_contact, normalize_id_number, normalize_phone
-from cases.models import (
-    CaseAccessLog,
-    CaseNumberSequence,
-    CaseTransition,
-    ContactCorrection,
-    DeadlineChange,
-    LoanCase,
-)
+from cases.identity import normalize_id_number, normalize_phone
+from cases.models import Branch, CaseNumberSequence, CaseTransition, LoanCase
 from cases.states import FOUR_EYES, REASON_REQUIRED, CaseState, Transition
 from loanflow.bulk_insert import insert_many
 from notifications import services as notification_services
@@ -302,234 +292,86 @@ def _refresh(case, fresh):
     case._update_initial_state()
 
 
-def _verb(name):
-    def fire(*, case, actor, reason="", payload=None, at=None):
-        return case_transition(case=case, name=name, actor=actor, reason=reason, payload=payload, at=at)
+# --- Policy holds: many cases at once ---------------------------------------------------
+#
+# The same _apply_transition and the same writes as case_transition; only the
+# round trips differ: the cases are locked in one query, saved with one bulk
+# UPDATE, and audit rows and notices go in with bulk INSERTs, all in one
+# transaction.
 
-    fire.__name__ = f"case_{name}"
-    fire.__doc__ = f"Fire the `{name}` transition; see case_transition."
-    return fire
-
-
-case_sign = _verb(Transition.SIGN)
-case_start_review = _verb(Transition.START_REVIEW)
-case_approve = _verb(Transition.APPROVE)
-case_reject = _verb(Transition.REJECT)
-case_request_documents = _verb(Transition.REQUEST_DOCUMENTS)
-case_receive_documents = _verb(Transition.RECEIVE_DOCUMENTS)
-case_start_registration = _verb(Transition.START_REGISTRATION)
-case_disburse = _verb(Transition.DISBURSE)
-case_hold = _verb(Transition.HOLD)
-case_resume = _verb(Transition.RESUME)
-case_withdraw = _verb(Transition.WITHDRAW)
-
-
-# --- The business calendar and the deadlines that rest on it -----------------------
+BATCH = 500
 
 
 @dataclasses.dataclass
-class Recomputed:
-    """What a recomputation of deadlines did."""
-
-    checked: int = 0
-    later: int = 0  # the borrower was told the new date
-    earlier: int = 0
-    same_day: int = 0  # the date stands; it became, or stopped being, an estimate
-    now_final: int = 0  # of all the above, no longer estimated
-
-    @property
-    def moved(self) -> int:
-        return self.later + self.earlier + self.same_day
-
-    def add(self, other):
-        for field in dataclasses.fields(self):
-            setattr(self, field.name, getattr(self, field.name) + getattr(other, field.name))
+class BulkResult:
+    changed: int = 0
+    skipped: int = 0  # not in a holdable/resumable state, or refused
+    notices: int = 0
 
 
-def calendar_year_save(*, year, status, days, source="", actor, at=None, queue=True):
-    """Store a year of the business calendar as head office entered it.
-
-    The deadlines that count a changed day (and every estimated one) are then
-    recomputed by a django-q2 task after commit (`queue`), or by the caller
-    (manage.py load_calendar runs calendar_recompute_pending itself); should
-    the task be lost, the hourly job finds the year still pending. `actor`
-    None is the command line. `days` come checked from calendar.parse_rows."""
-    if actor is not None and not actor.has_perm("cases.maintain_businessyear"):
-        raise PermissionDenied(_("Only head office may change the business calendar."))
-    row = business_calendar.year_store(year=year, status=status, days=days, source=source, actor=actor, at=at)
-    if queue:
-        transaction.on_commit(lambda: async_task(RECOMPUTE_TASK), robust=True)
-    return row
+def cases_hold(*, cases, actor, reason) -> BulkResult:
+    """Hold every case of `cases` (already scoped by the caller) that can be held."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise TransitionRefused("reason_required", _("Please give a reason; the borrower will be told it."))
+    return _bulk(cases, Transition.HOLD, actor, reason)
 
 
-RECOMPUTE_TASK = "cases.tasks.recompute_deadlines"
+def cases_resume(*, cases, actor) -> BulkResult:
+    """Resume every held case of `cases`, each to the state it was held in."""
+    return _bulk(cases, Transition.RESUME, actor, "")
 
 
-def calendar_recompute_pending(*, at=None) -> Recomputed:
-    """Recompute the deadlines every pending calendar edit touches, then the
-    estimated ones (a process may have computed one on a stale snapshot).
-    What the queued task and the hourly job run; idempotent."""
-    at = at or timezone.now()
-    total = Recomputed()
-    for row in business_calendar.pending_recomputations():
-        reason = f"{row.year}: {row.source}" if row.source else str(row.year)
-        result = case_deadlines_recompute(
-            window=(row.recompute_from, row.recompute_to), actor=row.updated_by, reason=reason, at=at
+def _bulk(cases, name, actor, reason, at=None):
+    if not actor.has_perm(f"cases.{name}_loancase"):
+        raise TransitionRefused(
+            "permission",
+            _("You do not have permission to “%(transition)s”.") % {"transition": Transition(name).label},
         )
-        business_calendar.year_mark_recomputed(row, result=dataclasses.asdict(result), at=timezone.now())
-        total.add(result)
-    total.add(case_deadlines_recompute(at=at))
-    return total
-
-
-def case_deadlines_recompute(*, window=None, actor=None, at=None, reason="", batch_size=500) -> Recomputed:
-    """Recompute open deadlines on the calendar as it is stored now, from the
-    time each case entered its state and the SLA it was computed with: every
-    estimated one, and those that count a day of `window` (first, last).
-
-    Each moved deadline gets a DeadlineChange audit row; a borrower whose
-    date moved later is told (one notice, through the outbox). Idempotent:
-    a deadline that comes out the same is left alone."""
     at = at or timezone.now()
-    # Read, not the cached snapshot: this is what the edit is about.
-    calendar = business_calendar.load()
-    result = Recomputed()
-    candidates = selectors.deadline_candidates(window)
-    last_id = 0
-    while True:
-        rows = list(
-            candidates.filter(id__gt=last_id)
-            .order_by("id")
-            .values_list("id", "entered_state_at", "sla_days", "due_at", "deadline_provisional")[:batch_size]
-        )
-        if not rows:
-            return result
-        last_id = rows[-1][0]
-        result.checked += len(rows)
-        stale = [row[0] for row in rows if sla.recomputed(*row[1:], calendar)]
-        if stale:
-            _recompute_batch(stale, calendar, actor, at, reason, result)
-
-
-def _recompute_batch(ids, calendar, actor, at, reason, result):
+    result = BulkResult()
     with transaction.atomic():
-        # Locked and read again: a transition may have moved a case meanwhile.
-        cases = list(
-            selectors.deadline_candidates(None, provisional_only=False)
-            .select_related("branch")
-            .select_for_update(of=("self",))
-            .filter(pk__in=ids)
-            .order_by("id")
-        )
-        changes, later = [], []
-        for case in cases:
-            due = sla.recomputed(case.entered_state_at, case.sla_days, case.due_at, case.deadline_provisional, calendar)
-            if due is None:
-                continue
-            changes.append(
-                DeadlineChange(
-                    case=case, old_due_at=case.due_at, new_due_at=due.at, old_provisional=case.deadline_provisional,
-                    new_provisional=due.provisional, actor=actor, reason=reason[:300], created_at=at,
-                )
-            )
-            old_day, new_day = sla.due_date(case.due_at), sla.due_date(due.at)
-            if new_day > old_day:
-                result.later += 1
-                later.append((case, old_day))
-            elif new_day < old_day:
-                result.earlier += 1
-            else:
-                result.same_day += 1
-            result.now_final += case.deadline_provisional and not due.provisional
-            case.due_at, case.deadline_provisional, case.updated_at = due.at, due.provisional, timezone.now()
-        changed = [change.case for change in changes]
-        LoanCase.objects.bulk_update(changed, ["due_at", "deadline_provisional", "updated_at"])
-        DeadlineChange.objects.bulk_create(changes)
-        notification_services.notices_for_events(
-            cases=[case for case, _old_day in later],
-            key="deadline_moved",
-            at=at,
-            extra=[{"previous_date": old_day} for _case, old_day in later],
-        )
+        ids = list(cases.order_by().values_list("pk", flat=True))
+        # A hold stops the clock (no policy needed); a resume restarts it.
+        policies = sla.load_policies() if name == Transition.RESUME else None
+        for start in range(0, len(ids), BATCH):
+            _batch(ids[start:start + BATCH], name, actor, reason, at, policies, result)
+    return result
 
 
-# --- The borrower's contact details -------------------------------------------------
-
-
-def normalize_contact(field, value) -> str:
-    """The stored form of a new mobile (E.164) or email, or ValidationError
-    with a message in the user's language."""
-    value = (value or "").strip()
-    if not value:
-        raise ValidationError(_("Enter the new contact."), code="required")
-    if field == ContactCorrection.Field.PHONE:
-        return normalize_phone(value)
-    validate_email(value)
-    local, domain = value.rsplit("@", 1)
-    return f"{local}@{domain.lower()}"
-
-
-def case_correct_contact(*, case, actor, field, value, note="", at=None) -> ContactCorrection:
-    """Correct the borrower's mobile or email after staff verified it.
-
-    In one transaction: the case gets the new contact and that channel's
-    "not working" flag is cleared; an audit row keeps the old and new values
-    masked; the contact checks of the channel are done; the latest news that
-    did not reach the borrower there goes to the new contact. Bad input
-    raises ValidationError and writes nothing."""
-    if not selectors.user_can_access_case(actor, case):
-        _refuse("not_found", _("No such case."))
-    if not actor.has_perm("cases.correct_contact_loancase"):
-        _refuse("permission", _("You do not have permission to correct contact details."))
-    if field not in ContactCorrection.Field.values:
-        raise ValueError(field)
-    new = normalize_contact(field, value)
-    at = at or timezone.now()
-    attribute, flag = (
-        ("borrower_phone", "phone_unreachable") if field == ContactCorrection.Field.PHONE
-        else ("borrower_email", "email_unreachable")
+def _batch(ids, name, actor, reason, at, policies, result):
+    # Locked in id order, as single transitions lock one row: no deadlocks
+    # between a bulk hold and a single transition.
+    locked = list(LoanCase.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    # Branches for the notices' hotline, without a query per case.
+    branches = {b.pk: b for b in _branches({case.branch_id for case in locked})}
+    changed, records = [], []
+    for case in locked:
+        try:
+            record = _apply_transition(case, name, actor, reason, {}, at, policies)
+        except TransitionRefused as refused:
+            if refused.code == "sla_policy":
+                raise  # no deadline can be computed: refuse the whole batch
+            result.skipped += 1
+            continue
+        case.updated_at = at
+        case.branch = branches[case.branch_id]
+        changed.append(case)
+        records.append(record)
+    result.skipped += len(ids) - len(locked)
+    if not changed:
+        return
+    # Every field _apply_transition may set, the deadline's with it.
+    LoanCase.objects.bulk_update(
+        changed,
+        ["status", "held_from", "hold_reason", "entered_state_at", "due_at", "deadline_provisional", "sla_days",
+         "updated_at"],
     )
-    with transaction.atomic():
-        locked = LoanCase.objects.select_related("branch").select_for_update(of=("self",)).get(pk=case.pk)
-        old = getattr(locked, attribute)
-        if old == new and not getattr(locked, flag):
-            raise ValidationError(_("That is already the contact on file, and it works."), code="unchanged")
-        setattr(locked, attribute, new)
-        setattr(locked, flag, False)
-        locked.save(update_fields=[attribute, flag, "updated_at"])
-        # The note may quote the numbers ("called 138…"): masked as well.
-        note = notification_services.hide_recipient(notification_services.hide_recipient((note or "").strip(), old), new)
-        correction = ContactCorrection.objects.create(
-            case=locked, field=field, old_masked=mask_contact(old), new_masked=mask_contact(new),
-            note=note[:500], actor=actor, created_at=at,
-        )
-        channel = "sms" if field == ContactCorrection.Field.PHONE else "email"
-        notification_services.contact_corrected(case=locked, channel=channel, actor=actor, at=at)
-    _refresh(case, locked)
-    return correction
+    CaseTransition.objects.bulk_create(records)
+    notices = notification_services.notices_for_transitions(list(zip(changed, records)))
+    result.changed += len(changed)
+    result.notices += len(notices)
 
 
-def case_unmask(*, case, actor, what="borrower_id_number,borrower_phone,borrower_email"):
-    """Record that `actor` was shown the case's unmasked personal data (PIPL).
-
-    The caller shows the data only after this returns; without the permission
-    nothing is written and TransitionRefused("permission") is raised."""
-    if not selectors.user_can_access_case(actor, case):
-        _refuse("not_found", _("No such case."))
-    if not actor.has_perm("cases.unmask_loancase"):
-        _refuse("permission", _("You do not have permission to see unmasked personal data."))
-    return CaseAccessLog.objects.create(case=case, user=actor, what=what)
-
-
-def case_resend_status_link(*, case, actor, at=None):
-    """Issue a new status-page link (the old one stops working) and queue it to
-    the borrower by email and SMS, in one transaction. Returns the notices."""
-    if not selectors.user_can_access_case(actor, case):
-        _refuse("not_found", _("No such case."))
-    try:
-        return notification_services.link_reissue_and_tell(case=case, channels=["email", "sms"], at=at)
-    except notification_services.NoWorkingChannel:
-        _refuse(
-            "guard",
-            _("The borrower has no reachable email or mobile phone; give them the link in person or by phone."),
-        )
+def _branches(ids):
+    return Branch.objects.filter(pk__in=ids)

@@ -1,0 +1,52 @@
+"""The write path of loan cases: the only code that writes a case, its audit
+rows (transitions, deadline changes, contact corrections, access log) and its
+number sequence. Everything else calls these functions. (The reachability
+flags, written by sending, are the one exception: cases.reachability.)
+
+    transitions.py  case_create, case_transition, cases_hold/cases_resume, cases_import_with_history
+    deadlines.py    calendar_year_save, calendar_recompute_pending, case_deadlines_recompute
+    contacts.py     case_correct_contact, case_unmask, case_resend_status_link
+"""
+
+from cases.services.contacts import case_correct_contact, case_resend_status_link, case_unmask, normalize_contact
+from cases.services.deadlines import (
+    RECOMPUTE_TASK,
+    Recomputed,
+    calendar_recompute_pending,
+    calendar_year_save,
+    case_deadlines_recompute,
+)
+from cases.services.transitions import (
+    BulkResult,
+    TransitionRefused,
+    allocate_case_numbers,
+    available_transitions,
+    case_create,
+    case_transition,
+    cases_hold,
+    cases_import_with_history,
+    cases_resume,
+    check_transition,
+)
+
+__all__ = [
+    "RECOMPUTE_TASK",
+    "BulkResult",
+    "Recomputed",
+    "TransitionRefused",
+    "allocate_case_numbers",
+    "available_transitions",
+    "calendar_recompute_pending",
+    "calendar_year_save",
+    "case_correct_contact",
+    "case_create",
+    "case_deadlines_recompute",
+    "case_resend_status_link",
+    "case_transition",
+    "case_unmask",
+    "cases_hold",
+    "cases_import_with_history",
+    "cases_resume",
+    "check_transition",
+    "normalize_contact",
+]
