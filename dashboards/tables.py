@@ -37,7 +37,7 @@ def notice_badge(status):
 
 
 class CaseNumberColumn(tables.Column):
-    def render(self, record, value):
+    def render(self, value):
         return format_html('<a href="{}">{}</a>', reverse("cases:detail", args=[value]), value)
 
 

@@ -380,7 +380,6 @@ class World:
     def work_the_outbox(self):
         """What django-q2's workers do: send every notice that is due (a
         failover's copy goes out in the same minute)."""
-        dispatch.sweep()  # stale claims; its queueing is the loop below
         for _round in range(5):
             due = list(
                 Notification.objects.filter(status=NotificationStatus.QUEUED, next_attempt_at__lte=timezone.now())
@@ -393,6 +392,7 @@ class World:
                 dispatch.send(pk)
 
     def hourly(self, now):
+        dispatch.sweep()  # stale claims; its queueing is work_the_outbox's loop
         followup.send_progress_updates(now)
         followup.call_the_unreached(now)
         followup.escalate_unacknowledged(now)

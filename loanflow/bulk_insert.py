@@ -1,4 +1,6 @@
-"""INSERT many new model instances quickly, for imports and demo data.
+"""INSERT many new model instances quickly, for imports and demo data only
+(cases_import_with_history, the demo's outcomes); everything else uses
+bulk_create.
 
 bulk_create compiles every value through the field API, a few microseconds
 a value; a 100,000-case demo writes some fifteen million values, so that alone

@@ -198,8 +198,21 @@ ANYMAIL = {
     "POSTMARK_SERVER_TOKEN": os.environ.get("POSTMARK_SERVER_TOKEN", ""),
 }
 
-# SMS backend, gateway and receipt secret: NOTIFICATIONS_SMS_* (environment or
-# settings); the defaults and their meaning are in notifications/conf.py.
+# Notifications: the SMS backend and gateway, the delivery receipts' secret and
+# the recording backends of the crash drills come from the environment; every
+# NOTIFICATIONS_* setting has its default and meaning in notifications/conf.py.
+if "NOTIFICATIONS_SMS_BACKEND" in os.environ:
+    NOTIFICATIONS_SMS_BACKEND = os.environ["NOTIFICATIONS_SMS_BACKEND"]
+if "NOTIFICATIONS_SMS_GATEWAY_URL" in os.environ:
+    NOTIFICATIONS_SMS_GATEWAY_URL = os.environ["NOTIFICATIONS_SMS_GATEWAY_URL"]
+if "NOTIFICATIONS_SMS_GATEWAY_KEY" in os.environ:
+    NOTIFICATIONS_SMS_GATEWAY_KEY = os.environ["NOTIFICATIONS_SMS_GATEWAY_KEY"]
+if "NOTIFICATIONS_SMS_WEBHOOK_SECRET" in os.environ:
+    NOTIFICATIONS_SMS_WEBHOOK_SECRET = os.environ["NOTIFICATIONS_SMS_WEBHOOK_SECRET"]
+if "NOTIFICATIONS_RECORD_DIR" in os.environ:
+    NOTIFICATIONS_RECORD_DIR = os.environ["NOTIFICATIONS_RECORD_DIR"]
+if "NOTIFICATIONS_RECORD_DELAY" in os.environ:
+    NOTIFICATIONS_RECORD_DELAY = float(os.environ["NOTIFICATIONS_RECORD_DELAY"])
 
 # django-q2: the ORM broker by default (nothing else to run); Redis when
 # Q_BROKER_URL is set. timeout < retry, or a slow task runs twice.

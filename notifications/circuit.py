@@ -54,11 +54,17 @@ def allow(channel, now=None) -> bool:
     )
 
 
-def record_success(channel, now=None):
-    """A send went through: the provider works, the circuit closes."""
-    ProviderCircuit.objects.filter(channel=channel).filter(
-        Q(consecutive_failures__gt=0) | Q(open_until__isnull=False)
-    ).update(consecutive_failures=0, open_until=None, updated_at=now or timezone.now())
+def record_success(channel, now=None) -> bool:
+    """A send went through: the provider works, the circuit closes. Returns
+    True if it was open (an outage just ended)."""
+    now = now or timezone.now()
+    ended = ProviderCircuit.objects.filter(
+        channel=channel, consecutive_failures__gte=conf.CIRCUIT_FAILURES, open_until__isnull=False
+    ).update(consecutive_failures=0, open_until=None, updated_at=now)
+    ProviderCircuit.objects.filter(channel=channel, consecutive_failures__gt=0).update(
+        consecutive_failures=0, open_until=None, updated_at=now
+    )
+    return bool(ended)
 
 
 def record_failure(channel, now=None) -> bool:

@@ -1,12 +1,9 @@
 """Settings of the notifications app, each with a working default.
 
 Read through `conf.NAME` at the moment of use (not at import), so that
-override_settings in tests and per-process environment both apply. A value
-can come from Django settings (preferred) or, for the few that a worker
-process started by hand needs, from the environment.
+override_settings in tests applies. Values come from Django settings only;
+loanflow/settings.py is the one place that reads the environment.
 """
-
-import os
 
 from django.conf import settings
 
@@ -61,26 +58,12 @@ _DEFAULTS = {
     "NOTIFICATIONS_WEBHOOK_MAX_AGE": 300,
 }
 
-# Values a separately started worker (qcluster) may take from its environment.
-_FROM_ENV = {
-    "NOTIFICATIONS_SMS_BACKEND",
-    "NOTIFICATIONS_SMS_GATEWAY_URL",
-    "NOTIFICATIONS_SMS_GATEWAY_KEY",
-    "NOTIFICATIONS_RECORD_DIR",
-    "NOTIFICATIONS_RECORD_DELAY",
-    "NOTIFICATIONS_SMS_WEBHOOK_SECRET",
-}
-
-
 class _Conf:
     def __getattr__(self, name):
         full = f"NOTIFICATIONS_{name}"
         if full not in _DEFAULTS:
             raise AttributeError(name)
-        default = _DEFAULTS[full]
-        if full in _FROM_ENV and full in os.environ:
-            default = type(default)(os.environ[full]) if default is not None else os.environ[full]
-        value = getattr(settings, full, default)
+        value = getattr(settings, full, _DEFAULTS[full])
         if full == "NOTIFICATIONS_EMAIL_TRACKED" and value is None:
             backend = settings.EMAIL_BACKEND
             value = backend.startswith("anymail.") and not backend.startswith("anymail.backends.test")

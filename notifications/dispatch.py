@@ -40,6 +40,9 @@ CHANNELS = {
 # A notice kept waiting by an outage this long has its news out by now (on
 # another channel, or a call): it ends as failed instead of waiting forever.
 OUTAGE_GIVE_UP = datetime.timedelta(hours=48)
+# Waiting notices look again within this long after each cool-off; the end of
+# the outage (a probe that goes through) releases them all at once anyway.
+OUTAGE_RECHECK = 3600
 
 
 def backoff(attempts: int) -> datetime.timedelta:
@@ -58,7 +61,12 @@ def send(notification_id):
     """Claim and send one notice. Returns its new status, or None if it was
     not ours to send (already claimed, finished, or not yet due)."""
     claim = timezone.now()
-    channel = Notification.objects.filter(pk=notification_id).values_list("channel", flat=True).first()
+    due = Notification.objects.filter(pk=notification_id, status=NotificationStatus.QUEUED).filter(_due(claim))
+    channel = due.values_list("channel", flat=True).first()
+    if channel is None:
+        return None  # not ours to send: claimed, finished, or not yet due
+    # Asked only for a notice that would go now: a probe claimed for a
+    # notice that then does not go would hold the circuit open.
     if channel in FAILOVER_ORDER and not circuit.allow(channel, claim):
         return _defer(notification_id, circuit.open_until(channel, claim) or claim, claim)
     claimed = status.change(
@@ -92,12 +100,11 @@ def _defer(notification_id, until, now):
             notification = Notification.objects.select_related("case", "transition").get(pk=notification_id)
             outcomes.notice_failed(notification, unreachable=False, at=now)
             return NotificationStatus.FAILED
-        # Spread out, so the recovered provider is not hit by all at once. The
-        # status stays queued: a wait, not a change (and no event each time).
+        # The status stays queued: a wait, not a change (and no event each time).
         deferred = (
             Notification.objects.filter(pk=notification_id, status=NotificationStatus.QUEUED)
             .filter(_due(now))
-            .update(next_attempt_at=until + datetime.timedelta(seconds=random.uniform(0, conf.CIRCUIT_COOL_OFF / 5)))
+            .update(next_attempt_at=until + datetime.timedelta(seconds=random.uniform(0, OUTAGE_RECHECK)))
         )
         if not deferred:
             return None
@@ -131,9 +138,19 @@ def _attempt_succeeded(notification, result):
             return None
         if result.delivered:
             outcomes.delivered(notification, now)
-    if notification.channel in FAILOVER_ORDER:
-        circuit.record_success(notification.channel, now)
+    if notification.channel in FAILOVER_ORDER and circuit.record_success(notification.channel, now):
+        _release_waiting(notification.channel, now)
     return new
+
+
+def _release_waiting(channel, now):
+    """An outage ended: the notices it kept waiting go now, spread over a
+    minute so the recovered provider is not hit by all at once."""
+    waiting = Notification.objects.filter(channel=channel, status=NotificationStatus.QUEUED, next_attempt_at__gt=now)
+    for pk in waiting.values_list("pk", flat=True):
+        Notification.objects.filter(pk=pk, status=NotificationStatus.QUEUED).update(
+            next_attempt_at=now + datetime.timedelta(seconds=random.uniform(0, 60))
+        )
 
 
 def _attempt_failed(notification, error):

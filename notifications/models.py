@@ -109,7 +109,7 @@ class Notification(models.Model):
     subject = models.CharField(_("subject"), max_length=200, blank=True)
     body = models.TextField(_("message"), blank=True)
     # Email only. Bodies are rendered when the notice is written; the
-    # borrower's status-page link is put in at send time (services.LINK), so
+    # borrower's status-page link is put in at send time (services.final_bodies), so
     # the database never holds the raw token.
     body_html = models.TextField(_("HTML message"), blank=True)
 

@@ -17,7 +17,7 @@ from cases import sla
 from cases.identity import mask_id_number
 from cases.states import CaseState
 
-# Put in where the status-page link goes; replaced at send time (services.LINK
+# Put in where the status-page link goes; replaced at send time (services.final_bodies
 # explains why the link itself is never stored).
 LINK_PLACEHOLDER = "[[status-link]]"
 

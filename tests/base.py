@@ -153,7 +153,7 @@ PATH_TO = {
 
 
 def drive_to(case, state, people):
-    """Walk `case` to `state` through cases.services, one step a day."""
+    """Walk `case` to `state` through cases.services, one step every two hours."""
     at = case.entered_state_at
     for name, who in PATH_TO[state]:
         at = at + datetime.timedelta(hours=2)

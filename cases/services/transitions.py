@@ -235,7 +235,7 @@ def cases_import_with_history(histories, *, batch_size=2000) -> int:
             # Built before the rows had ids; insert_many fills in each foreign
             # key from the case or transition it points to.
             insert_many(records)
-            notification_services.notices_write(notices)
+            notification_services.notices_write(notices, bulk=True)
             numbers = _reserve_numbers(following) if following else None
         created += len(cases)
         batch = following

@@ -10,6 +10,8 @@ import time_machine
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import translation
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cases import calendar, sla
 from cases.checks import check_business_calendar
@@ -328,3 +330,34 @@ def test_in_january_the_banner_stays_while_this_year_is_missing(client, head_off
         out = StringIO()
         call_command("notification_backlog", stdout=out)
         assert "enter the 2027 holiday schedule" in out.getvalue()
+
+
+# --- Whatever is pasted ----------------------------------------------------------------
+
+CELL = st.one_of(
+    st.dates(min_value=D(2026, 12, 1), max_value=D(2028, 1, 31)).map(str),
+    st.sampled_from(["休", "班", "holiday", "workday", "放假", "调休", "2月5日至11日", "10月1日-7日", "12月31日至1月2日"]),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12),
+)
+ROW = st.lists(CELL, min_size=0, max_size=4).map(lambda cells: ", ".join(cells))
+
+
+@given(st.lists(ROW, max_size=12))
+@settings(max_examples=300, deadline=None)
+def test_any_pasted_table_gives_days_of_the_year_or_row_errors_never_a_crash(rows):
+    text = "\n".join(rows)
+    days, errors = calendar.parse_rows(calendar.split_table(text), 2027)
+    assert all(day.day.year == 2027 for day in days)
+    assert len({day.day for day in days}) == len(days)  # never the same day twice
+    assert all(day.kind != "workday" or day.day.weekday() >= 5 for day in days)
+    lines = len(text.splitlines())
+    assert all(1 <= error.line <= lines for error in errors)
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=200))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_the_page_answers_any_input_with_a_form_or_a_preview_and_writes_nothing(client, head_office, text):
+    client.force_login(head_office)
+    response = client.post(edit_url(), {"status": "announced", "source": text[:50], "days": text})
+    assert response.status_code in (200, 400)
+    assert not BusinessYear.objects.filter(year=2027).exists()

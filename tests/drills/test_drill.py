@@ -13,7 +13,7 @@ START = datetime.datetime(2026, 9, 14, tzinfo=sla.local_tz())
 
 
 def run(faults, seed=3):
-    world = simulation.World(cases=30, days=12, start=START, faults=faults, seed=seed)
+    world = simulation.World(cases=20, days=10, start=START, faults=faults, seed=seed)
     world.run()
     return world
 
@@ -23,7 +23,7 @@ def run(faults, seed=3):
 def test_no_borrower_goes_more_than_three_business_days_without_news(faults):
     world = run(faults)
     figures = report.borrower_figures(world)
-    assert len(figures) == 30
+    assert len(figures) == 20
     assert max(row.longest_silence for row in figures) <= 3
     failures, handled = report.failures_reaching_a_person(world)
     assert handled == failures

@@ -160,7 +160,8 @@ def test_it_warns_at_deploy_when_email_or_sms_would_be_written_to_the_logs(setti
     settings.DEBUG = False
     settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
     settings.NOTIFICATIONS_SMS_BACKEND = "notifications.channels.sms.ConsoleSmsBackend"
-    assert {"notifications.W004", "notifications.W005"} <= deploy_warnings()
+    settings.BORROWER_LINK_KEY = ""
+    assert {"notifications.W004", "notifications.W005", "borrowers.W001"} <= deploy_warnings()
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     settings.NOTIFICATIONS_SMS_BACKEND = "notifications.channels.sms.FileSmsBackend"

@@ -143,16 +143,18 @@ def test_an_open_circuit_defers_the_channel_and_fails_over_at_once(branch_a, off
     assert waiting.next_attempt_at >= at(2, 11, 5)
     assert Notification.objects.get(case=cases[3], key="status_link", channel=Channel.EMAIL).status == "delivered"
     # After the cool-off the provider is back: the probe goes through, the
-    # circuit closes, and the waiting SMS is sent (no attempt was wasted).
+    # circuit closes, and the notices it kept waiting are released within the
+    # minute and sent (no attempt was wasted on the outage).
     SmsOutage.down = False
     with time_machine.travel(at(2, 11, 7), tick=False):
-        for notice in Notification.objects.filter(channel=Channel.SMS, status=NotificationStatus.QUEUED):
-            from notifications import dispatch
-
-            dispatch.send(notice.pk)
+        send_due()
     assert not circuit.is_open(Channel.SMS, at(2, 11, 7))
     waiting.refresh_from_db()
-    assert waiting.status == NotificationStatus.DELIVERED
+    assert waiting.next_attempt_at <= at(2, 11, 8)
+    with time_machine.travel(at(2, 11, 8), tick=False):
+        send_due()
+    waiting.refresh_from_db()
+    assert waiting.status == NotificationStatus.DELIVERED and waiting.attempts == 1
 
 
 def test_with_no_working_channel_a_person_calls_today(branch_a, officer, settings):

@@ -1,9 +1,11 @@
 """Demo data: branches, staff in every role, and cases with real histories.
 
-Every case is opened with case_create and moved with case_transition, so the
-audit rows, deadlines and notices are the ones the app itself would write;
-only the clock is set back (the services' `at=`). Running it again tops the
-cases up to --cases and resets the demo users' passwords; nothing is doubled.
+Every case goes through cases.services.cases_import_with_history, which
+applies each step with the same checks, deadlines, audit rows and notices as
+case_transition, only written in bulk and with the clock set back; old
+notices are given realistic outcomes (notifications.demo). Running it again
+tops the cases up to --cases and resets the demo users' passwords; nothing
+is doubled.
 """
 
 import datetime
