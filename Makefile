@@ -24,6 +24,7 @@ run: setup
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 $(BIN)/python manage.py seed_demo --cases $(DEMO_CASES) --password $(DEMO_PASSWORD)
 	DEBUG=1 $(BIN)/python manage.py setup_schedules
+	@DEBUG=1 SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/python manage.py borrower_link --example
 	@echo "loanflow: http://127.0.0.1:$(PORT)/  (log in with a user printed above, password $(DEMO_PASSWORD))"
 	DEBUG=1 SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/python manage.py run_web_and_worker --port $(PORT)
 

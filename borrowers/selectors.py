@@ -11,6 +11,7 @@ from borrowers import stages
 from borrowers.models import BorrowerQuestion
 from cases import sla
 from cases.states import FINAL_STATES, CaseState
+from notifications import wording
 from notifications.models import (
     SEEN_STATUSES,
     Channel,
@@ -107,7 +108,7 @@ def timeline(case, show_amount=False):
                 notice=shown,
                 # The subject as sent, if it is in the language the page is
                 # read in; else the event in a plain line in that language.
-                title=subject if subject and shown.language == language else stages.event_text(shown.key),
+                title=subject if subject and shown.language == language else wording.event_text(shown.key),
                 body=redact(shown.body, case, show_amount) if shown.body != shown.key else "",
                 acknowledged_at=min(acknowledged) if acknowledged else None,
                 unread=any(n.read_at is None and n.status in SEEN_STATUSES for n in copies),

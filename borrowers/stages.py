@@ -64,27 +64,6 @@ STAGE_TEXT = {
     ),
 }
 
-# One plain line per notice event (notification.key).
-EVENT_TEXT = {
-    "sign": pgettext_lazy("borrower notice", "You signed the loan contract"),
-    "start_review": pgettext_lazy("borrower notice", "Your application went to review"),
-    "approve": pgettext_lazy("borrower notice", "Your loan was approved"),
-    "reject": pgettext_lazy("borrower notice", "Your application was not approved"),
-    "request_documents": pgettext_lazy("borrower notice", "We asked you for more documents"),
-    "receive_documents": pgettext_lazy("borrower notice", "We received your documents; the review goes on"),
-    "start_registration": pgettext_lazy("borrower notice", "Mortgage registration started"),
-    "disburse": pgettext_lazy("borrower notice", "Your loan was paid out"),
-    "hold": pgettext_lazy("borrower notice", "Your application was paused"),
-    "resume": pgettext_lazy("borrower notice", "Your application goes on again"),
-    "withdraw": pgettext_lazy("borrower notice", "Your application was withdrawn"),
-    "progress_update": pgettext_lazy("borrower notice", "News on your application"),
-    "hold_reminder": pgettext_lazy("borrower notice", "Your application is still paused"),
-    "deadline_moved": pgettext_lazy("borrower notice", "The expected date of your application changed"),
-    "status_link": pgettext_lazy("borrower notice", "We sent you a new link to this page"),
-    "ack_escalation": pgettext_lazy("borrower notice", "We asked whether our notice reached you"),
-}
-DEFAULT_EVENT_TEXT = pgettext_lazy("borrower notice", "A message from the bank")
-
 # The channels a notice also went out on, as the borrower calls them.
 CHANNEL_NAMES = {
     "sms": pgettext_lazy("borrower channel", "SMS"),
@@ -102,27 +81,23 @@ def channel_list(channels):
     return separator.join(str(CHANNEL_NAMES[c]) for c in channels if c in CHANNEL_NAMES)
 
 
-def event_text(key):
-    return EVENT_TEXT.get(key, DEFAULT_EVENT_TEXT)
-
-
 def progress_steps(case):
     """The main line with each step done, current or to come; [] when the
     case left the line for good (not approved, withdrawn)."""
-    state = case.status
-    if state == CaseState.ON_HOLD:
-        state = case.held_from
-    state = _PROGRESS_POSITION.get(state, state)
+    actual = case.held_from if case.status == CaseState.ON_HOLD else case.status
+    state = _PROGRESS_POSITION.get(actual, actual)
     if state not in PROGRESS_STATES:
         return []
     current = PROGRESS_STATES.index(state)
     steps = []
     for index, step in enumerate(PROGRESS_STATES):
+        name = STAGE_NAMES[step]
         if index < current or step == CaseState.DISBURSED == state:
             where = "done"
         elif index == current:
-            where = "current"
+            # The step says the stage the header says (待补件, not 审批中).
+            where, name = "current", STAGE_NAMES.get(actual, name)
         else:
             where = "todo"
-        steps.append({"name": STAGE_NAMES[step], "where": where})
+        steps.append({"name": name, "where": where})
     return steps

@@ -80,9 +80,13 @@ def borrower_required(view):
 
 
 def _hotline(case):
+    """The bank's hotline on every page; with a case, first the branch line
+    its messages give, named, so the two numbers never look like a mistake."""
+    bank = {"hotline": conf.hotline(), "hotline_hours": conf.hotline_hours() or _("Weekdays 9:00–17:00")}
     if case is not None and case.branch.hotline:
-        return {"hotline": case.branch.hotline, "hotline_hours": case.branch.hotline_hours}
-    return {"hotline": conf.hotline(), "hotline_hours": conf.hotline_hours() or _("Weekdays 9:00–17:00")}
+        return {**bank, "branch_name": case.branch.name, "branch_hotline": case.branch.hotline,
+                "branch_hotline_hours": case.branch.hotline_hours}
+    return bank
 
 
 def _not_found(request, status=404):

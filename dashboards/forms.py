@@ -56,7 +56,15 @@ class TaskOutcomeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": _("Write down what happened, e.g. who you spoke to and what was agreed.")},
     )
-    reached = forms.BooleanField(label=_("I reached the borrower"), required=False, initial=True)
+    # Asked every time, never pre-ticked: a wrong "reached" closes the matter
+    # for a borrower nobody spoke to.
+    reached = forms.TypedChoiceField(
+        label=_("Did you reach the borrower?"),
+        choices=[("yes", _("Yes, I spoke to the borrower")), ("no", _("No, not reached"))],
+        coerce=lambda answer: answer == "yes",
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Say whether you reached the borrower.")},
+    )
 
 
 class HandledForm(forms.Form):

@@ -259,9 +259,12 @@ def notice_kpi_by_officer(user, period, branch=None) -> list[dict]:
     acknowledged within the target, over all notices of the officer's cases."""
     rows = (
         _notices_in(user, period, branch)
-        .values("case__officer__username", "case__officer__first_name", "case__officer__last_name")
+        .values(
+            "case__officer__username", "case__officer__first_name", "case__officer__last_name",
+            "case__officer__branch__name",
+        )
         .annotate(total=Count("id"), met=Count("id", filter=MET_TARGET))
-        .order_by("case__officer__username")
+        .order_by("case__officer__branch__name", "case__officer__username")
     )
     result = []
     for row in rows:
@@ -271,6 +274,8 @@ def notice_kpi_by_officer(user, period, branch=None) -> list[dict]:
                 "label": person_name(
                     row["case__officer__first_name"], row["case__officer__last_name"], row["case__officer__username"]
                 ),
+                # Two officers may share a name; the branch tells them apart.
+                "branch": row["case__officer__branch__name"] or "—",
                 "total": row["total"],
                 "met": row["met"],
                 "rate": percent_of(row["met"], row["total"]),
@@ -307,8 +312,9 @@ class TimelineEntry:
 
 def case_timeline(case) -> list[TimelineEntry]:
     """Transitions, deadline changes, contact corrections, notices (with their
-    delivery events) and tasks, oldest first. Six queries whatever the length
-    of the case's history."""
+    delivery events) and tasks, newest first (within one moment, the change
+    of state before the notices it sent). Six queries whatever the length of
+    the case's history."""
     entries = [TimelineEntry(t.created_at, "transition", t) for t in case_selectors.case_history(case)]
     notices = case.notifications.prefetch_related("events").order_by("created_at", "id")
     entries += [TimelineEntry(n.created_at, "notice", n) for n in notices]
@@ -319,5 +325,5 @@ def case_timeline(case) -> list[TimelineEntry]:
     corrections = case.contact_corrections.select_related("actor").order_by("created_at", "id")
     entries += [TimelineEntry(c.created_at, "contact", c) for c in corrections]
     order = {"transition": 0, "deadline": 1, "contact": 2, "notice": 3, "task": 4}
-    entries.sort(key=lambda e: (e.at, order[e.kind]))
+    entries.sort(key=lambda e: (e.at, -order[e.kind]), reverse=True)
     return entries

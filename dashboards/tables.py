@@ -11,6 +11,7 @@ from cases import calendar as business_calendar
 from cases import selectors as case_selectors
 from cases import sla
 from dashboards import selectors
+from notifications import wording
 from notifications.models import Channel, NotificationStatus
 
 TEMPLATE = "dashboards/_table.html"
@@ -36,7 +37,15 @@ def notice_badge(status):
     return format_html('<span class="badge notice-{}">{}</span>', status, NOTICE_STATUSES.get(status, status))
 
 
+# At 360 px a case number or a stage name must not break one character a line.
+NOWRAP = {"td": {"class": "nowrap"}}
+
+
 class CaseNumberColumn(tables.Column):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("attrs", NOWRAP)
+        super().__init__(*args, **kwargs)
+
     def render(self, value):
         return format_html('<a href="{}">{}</a>', reverse("cases:detail", args=[value]), value)
 
@@ -47,14 +56,17 @@ class OfficerColumn(tables.Column):
 
 
 class OverdueTable(tables.Table):
+    region_label = _("Overdue cases")  # names the scrollable box for screen readers
     number = CaseNumberColumn(verbose_name=_("case number"))
     borrower_name = tables.Column(verbose_name=_("borrower"), orderable=False)
-    status = tables.Column(verbose_name=_("stage"))
+    status = tables.Column(verbose_name=_("stage"), attrs=NOWRAP)
     days_overdue = tables.Column(
-        verbose_name=_("business days overdue"), accessor="due_at", order_by=("due_at", "id"),
+        # More days overdue is an earlier deadline: "-days_overdue" (most
+        # overdue first, the default) shows ▼ as a descending sort should.
+        verbose_name=_("business days overdue"), accessor="due_at", order_by=("-due_at", "-id"),
         attrs={"td": {"class": "num"}, "th": {"class": "num"}},
     )
-    due_at = tables.Column(verbose_name=_("due by"), order_by=("due_at", "id"))
+    due_at = tables.Column(verbose_name=_("due by"), order_by=("due_at", "id"), attrs=NOWRAP)
     officer = OfficerColumn(verbose_name=_("officer"), order_by=("officer__username", "due_at"))
     branch = tables.Column(verbose_name=_("branch"), order_by=("branch__code", "due_at"))
     last_notice = tables.Column(verbose_name=_("last notice"), accessor="last_notice_status", orderable=False)
@@ -65,7 +77,7 @@ class OverdueTable(tables.Table):
 
     class Meta:
         template_name = TEMPLATE
-        order_by = ("days_overdue",)
+        order_by = ("-days_overdue",)
         empty_text = _("No overdue cases here. Change the filters, or enjoy the quiet.")
         attrs = {"class": "list"}
 
@@ -91,9 +103,10 @@ class OverdueTable(tables.Table):
 
 
 class MyCasesTable(tables.Table):
+    region_label = _("My open cases")  # names the scrollable box for screen readers
     number = CaseNumberColumn(verbose_name=_("case number"), orderable=False)
     borrower_name = tables.Column(verbose_name=_("borrower"), orderable=False)
-    status = tables.Column(verbose_name=_("stage"), orderable=False)
+    status = tables.Column(verbose_name=_("stage"), orderable=False, attrs=NOWRAP)
     due_at = tables.Column(verbose_name=_("due"), orderable=False, default="—")
 
     class Meta:
@@ -133,12 +146,13 @@ class MyCasesTable(tables.Table):
 
 
 class NoticeProblemTable(tables.Table):
-    case = tables.Column(verbose_name=_("case"), accessor="case__number", orderable=False)
+    region_label = _("Notices")  # names the scrollable box for screen readers
+    case = tables.Column(verbose_name=_("case"), accessor="case__number", orderable=False, attrs=NOWRAP)
     channel = tables.Column(verbose_name=_("channel"), orderable=False)
-    status = tables.Column(verbose_name=_("status"), orderable=False)
+    status = tables.Column(verbose_name=_("status"), orderable=False, attrs=NOWRAP)
     created_at = tables.DateTimeColumn(verbose_name=_("created"), format="Y-m-d H:i", orderable=False)
     officer = tables.Column(verbose_name=_("officer"), accessor="case__officer", orderable=False)
-    last_error = tables.Column(verbose_name=_("last error"), orderable=False, default="")
+    last_error = tables.Column(verbose_name=_("last error"), orderable=False, default="", attrs={"td": {"class": "wrap"}})
     actions = tables.TemplateColumn(
         template_name="dashboards/_notice_actions.html", verbose_name=_("actions"), orderable=False
     )
@@ -160,16 +174,20 @@ class NoticeProblemTable(tables.Table):
     def render_officer(self, value):
         return selectors.staff_name(value)
 
+    def render_last_error(self, value):
+        return wording.error_text(value)
+
 
 class BulkTable(tables.Table):
+    region_label = _("Open cases to pick from")  # names the scrollable box for screen readers
     pick = tables.TemplateColumn(
         template_code='<input type="checkbox" name="cases" value="{{ record.number }}" '
         'id="pick-{{ record.number }}" aria-label="{{ record.number }}"{% if record.number in table.picked %} checked{% endif %}>',
-        verbose_name="", orderable=False,
+        verbose_name=_("pick"), orderable=False,
     )
     number = CaseNumberColumn(verbose_name=_("case number"), orderable=False)
     borrower_name = tables.Column(verbose_name=_("borrower"), orderable=False)
-    status = tables.Column(verbose_name=_("stage"), orderable=False)
+    status = tables.Column(verbose_name=_("stage"), orderable=False, attrs=NOWRAP)
     officer = OfficerColumn(verbose_name=_("officer"), orderable=False)
     branch = tables.Column(verbose_name=_("branch"), orderable=False)
 

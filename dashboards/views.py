@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -27,6 +28,7 @@ from notifications import selectors as notification_selectors
 from notifications.models import Channel, StaffTask
 
 PER_PAGE = 25
+TASK_CASES_PER_PAGE = 10  # a card per case, each with a form per task
 
 
 def _case_or_404(user, number):
@@ -42,13 +44,16 @@ def home(request):
     now = timezone.now()
     table = MyCasesTable(selectors.my_open_cases(request.user), now=now)
     RequestConfig(request, paginate={"paginator_class": LazyPaginator, "per_page": PER_PAGE}).configure(table)
-    tasks = list(notification_selectors.my_open_tasks(request.user)[:PER_PAGE + 1])
+    task_cases = notification_selectors.my_task_cases(request.user)
+    task_page = Paginator(task_cases, TASK_CASES_PER_PAGE).get_page(request.GET.get("tasks"))
     ctx = {
         "table": table,
         "counts": selectors.my_case_counts(request.user, now),
-        "tasks": tasks[:PER_PAGE],
-        "more_tasks": len(tasks) > PER_PAGE,
-        "task_form": TaskOutcomeForm(),
+        "open_tasks": sum(tasks for _case_id, tasks in task_cases),
+        "task_page": task_page,
+        "task_groups": notification_selectors.my_open_tasks_of_cases(
+            request.user, [case_id for case_id, _tasks in task_page.object_list]
+        ),
         "now": now,
     }
     return render(request, "dashboards/my_work.html", ctx)
@@ -95,6 +100,7 @@ def _transition_buttons(case, user, failed=None):
             form = failed
         else:
             form = TransitionForm(initial={"name": name, "seen_status": case.status})
+        form.auto_id = f"{name}-%s"  # one form per transition on the page: ids must differ
         buttons.append(
             {
                 "name": name,

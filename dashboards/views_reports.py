@@ -220,6 +220,7 @@ REPORT_TABLES = {
         gettext_lazy("Notification completion rate by officer"),
         [
             ("label", gettext_lazy("officer")),
+            ("branch", gettext_lazy("branch")),
             ("total", gettext_lazy("notices")),
             ("met", gettext_lazy("delivered or acknowledged in time")),
             ("rate", gettext_lazy("completion %")),
@@ -235,6 +236,10 @@ REPORT_TABLES = {
         ],
     ),
 }
+
+
+# Columns of words (left-aligned); the others are figures.
+TEXT_COLUMNS = {"label", "branch", "branch__name", "day"}
 
 
 def _report_form(request, now):
@@ -275,8 +280,7 @@ def supervisor_report(request):
             key: {
                 "key": key,
                 "title": title,
-                "fields": [field for field, _header in columns],
-                "headers": [header for _field, header in columns],
+                "columns": [{"field": field, "header": header, "text": field in TEXT_COLUMNS} for field, header in columns],
                 "rows": results[key][1],
             }
             for key, (title, columns) in REPORT_TABLES.items()

@@ -50,7 +50,7 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "anymail",
-    "axes",
+    "loanflow.apps.LoginLockoutsConfig",  # django-axes, named in Chinese
     "cases",
     "notifications",
     "borrowers",
@@ -146,6 +146,7 @@ SESSION_SAVE_EVERY_REQUEST = True
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["loanflow.formats"]  # amounts as 1,250,000.00 in Chinese too
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -186,8 +187,10 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
-# Email: console by default; any django-anymail ESP by EMAIL_BACKEND + ANYMAIL.
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Email: console by default (one line per message; CONSOLE_BODIES=1 prints
+# them whole); any django-anymail ESP by EMAIL_BACKEND + ANYMAIL.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "notifications.channels.console.EmailBackend")
+NOTIFICATIONS_CONSOLE_BODIES = env_bool("CONSOLE_BODIES", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "loanflow@bank.example")
 ANYMAIL = {
     # "user:password" basic auth on tracking webhooks; a comma-separated list
@@ -225,7 +228,7 @@ Q_CLUSTER = {
     "catch_up": False,
     "ack_failures": True,
     "save_limit": 1000,
-    "label": "Django Q",
+    "label": _("Background tasks"),  # the admin section of django-q2
 }
 if os.environ.get("Q_BROKER_URL"):
     Q_CLUSTER["redis"] = os.environ["Q_BROKER_URL"]

@@ -1,7 +1,18 @@
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.decorators.cache import cache_control
+
+
+@cache_control(max_age=86400)
+def favicon(request):
+    # Browsers ask for /favicon.ico whatever the page says; the icon is a static file.
+    return redirect(static("favicon.svg"), permanent=True)
+
 
 urlpatterns = [
+    path("favicon.ico", favicon),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),

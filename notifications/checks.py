@@ -10,6 +10,7 @@ from notifications.conf import conf
 _LOGGING_EMAIL_BACKENDS = {
     "django.core.mail.backends.console.EmailBackend",
     "django.core.mail.backends.filebased.EmailBackend",
+    "notifications.channels.console.EmailBackend",
 }
 _LOGGING_SMS_BACKENDS = {
     "notifications.channels.sms.ConsoleSmsBackend",

@@ -17,6 +17,9 @@ _DEFAULTS = {
     # Where the recording backends (tests, crash drills) write each send.
     "NOTIFICATIONS_RECORD_DIR": "",
     "NOTIFICATIONS_RECORD_DELAY": 0.0,
+    # The console backends (development) print one line per message; True
+    # prints whole messages.
+    "NOTIFICATIONS_CONSOLE_BODIES": False,
     # Email: whether the ESP reports delivery through tracking webhooks. When
     # it does not (SMTP, console), a send the backend accepted counts as delivered.
     "NOTIFICATIONS_EMAIL_TRACKED": None,

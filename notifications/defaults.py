@@ -27,12 +27,12 @@ EVENTS = {
         EN: ("has been approved", ""),
     },
     "reject": {
-        ZH: ("未能通过审批", "原因：{{ reason }}"),
-        EN: ("was not approved", "Reason: {{ reason }}"),
+        ZH: ("未能通过审批", "原因：{{ reason }}。"),
+        EN: ("was not approved", "Reason: {{ reason }}."),
     },
     "request_documents": {
-        ZH: ("需要补充材料", "请补充：{{ documents }}。{% if reason %}说明：{{ reason }}{% endif %}"),
-        EN: ("needs more documents", "Please provide: {{ documents }}.{% if reason %} Note: {{ reason }}{% endif %}"),
+        ZH: ("需要补充材料", "请补充：{{ documents }}。{% if reason %}说明：{{ reason }}。{% endif %}"),
+        EN: ("needs more documents", "Please provide: {{ documents }}.{% if reason %} Note: {{ reason }}.{% endif %}"),
     },
     "receive_documents": {
         ZH: ("补充材料已收到", ""),
@@ -47,16 +47,16 @@ EVENTS = {
         EN: ("has been paid out", ""),
     },
     "hold": {
-        ZH: ("暂缓办理", "原因：{{ reason }}"),
-        EN: ("has been put on hold", "Reason: {{ reason }}"),
+        ZH: ("暂缓办理", "原因：{{ reason }}。"),
+        EN: ("has been put on hold", "Reason: {{ reason }}."),
     },
     "resume": {
         ZH: ("已恢复办理", ""),
         EN: ("is being processed again", ""),
     },
     "withdraw": {
-        ZH: ("已撤回", "{% if reason %}原因：{{ reason }}{% endif %}"),
-        EN: ("has been withdrawn", "{% if reason %}Reason: {{ reason }}{% endif %}"),
+        ZH: ("已撤回", "{% if reason %}原因：{{ reason }}。{% endif %}"),
+        EN: ("has been withdrawn", "{% if reason %}Reason: {{ reason }}.{% endif %}"),
     },
     "progress_update": {
         ZH: ("仍在办理中", ""),

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from cases import reachability
 from loanflow.bulk_insert import insert_many
+from notifications import wording
 from notifications.models import (
     Channel,
     DeliveryEvent,
@@ -89,7 +90,7 @@ class DemoOutcomes:
             kind=StaffTask.Kind.CALL_BORROWER,
             assigned_to_id=n.case.officer_id,
             detail=_("The %(channel)s notice could not be delivered: %(error)s. Call the borrower and tell them.")
-            % {"channel": n.get_channel_display(), "error": n.last_error},
+            % {"channel": n.get_channel_display(), "error": wording.error_text(n.last_error)},
             due_at=n.failed_at + datetime.timedelta(days=1),
             created_at=n.failed_at,
         )

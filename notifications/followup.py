@@ -175,7 +175,7 @@ def escalate_unacknowledged(now=None) -> int:
                 kind=StaffTask.Kind.CALL_BORROWER,
                 notification=first,
                 detail=_("The borrower has not acknowledged “%(subject)s” (sent %(date)s). Call them and make sure they know.")
-                % {"subject": first.subject or first.key, "date": first.created_at.astimezone(sla.local_tz()).date()},
+                % {"subject": services.subject_of(first), "date": first.created_at.astimezone(sla.local_tz()).date()},
                 at=now,
             )
     return len(groups)

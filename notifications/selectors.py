@@ -3,7 +3,7 @@
 import datetime
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, Min, OuterRef, Q
 from django.utils import timezone
 
 from cases.selectors import branch_scope
@@ -79,6 +79,28 @@ def my_open_tasks(user):
         .select_related("case", "notification")
         .order_by(F("due_at").asc(nulls_last=True), "id")
     )
+
+
+def my_task_cases(user) -> list[tuple[int, int]]:
+    """(case id, open tasks) for each case the user has open tasks on, the
+    most urgent task's case first: the officer's home pages by case, so one
+    borrower is one card. One row per case: an officer's own few hundred at most."""
+    return list(
+        my_open_tasks(user)
+        .values("case_id")
+        .annotate(tasks=Count("id"), first_due=Min("due_at"), first_id=Min("id"))
+        .order_by(F("first_due").asc(nulls_last=True), "first_id")
+        .values_list("case_id", "tasks")
+    )
+
+
+def my_open_tasks_of_cases(user, case_ids):
+    """The user's open tasks on `case_ids`, grouped: [(case, [task, ...])] in
+    the order of `case_ids`."""
+    grouped = {}
+    for task in my_open_tasks(user).filter(case_id__in=case_ids):
+        grouped.setdefault(task.case_id, (task.case, []))[1].append(task)
+    return [grouped[case_id] for case_id in case_ids if case_id in grouped]
 
 
 def task_get_for_user(user, pk):

@@ -28,7 +28,7 @@ from cases import reachability
 from cases.identity import mask_contact
 from cases.models import LoanCase
 from loanflow.bulk_insert import insert_many
-from notifications import circuit, defaults, links, news, rendering, staff, status
+from notifications import circuit, defaults, links, news, rendering, staff, status, wording
 from notifications.conf import conf
 from notifications.models import (
     FAILOVER_ORDER,
@@ -308,11 +308,11 @@ def hide_recipient(text, recipient):
 
 def error_text(notification):
     # The error is masked where it is stored; again here for rows stored before that.
-    return hide_recipient(notification.last_error or "", notification.recipient)[:200] or "-"
+    return wording.error_text(hide_recipient(notification.last_error or "", notification.recipient)[:200]) or "-"
 
 
 def subject_of(notification):
-    return notification.subject or notification.key
+    return notification.subject or str(wording.event_text(notification.key))
 
 
 def _same_news(notification):

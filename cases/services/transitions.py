@@ -263,7 +263,7 @@ def _reserve_numbers(batch):
 
 def _build_batch(batch, numbers, policies, calendar):
     """The batch's unsaved cases, audit rows and rendered notices."""
-    cases, records = [], []
+    cases, records, notices = [], [], []
     for case_fields, steps in batch:
         fields = dict(case_fields)
         at = fields.pop("at")
@@ -271,15 +271,16 @@ def _build_batch(batch, numbers, policies, calendar):
         _set_deadline(case, CaseState.SUBMITTED, at, policies, calendar)
         for name, actor, reason, payload, step_at in steps:
             try:
-                records.append(
-                    _apply_transition(
-                        case, name, actor, (reason or "").strip(), dict(payload or {}), step_at, policies, calendar
-                    )
+                record = _apply_transition(
+                    case, name, actor, (reason or "").strip(), dict(payload or {}), step_at, policies, calendar
                 )
             except TransitionRefused:
                 break
+            records.append(record)
+            # Rendered now, with the case as it stands after this step: each
+            # message tells the stage and the date of its own moment.
+            notices += notification_services.notices_build([(case, record)])
         cases.append(case)
-    notices = notification_services.notices_build([(record.case, record) for record in records])
     return cases, records, notices
 
 

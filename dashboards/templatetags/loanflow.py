@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from cases import sla
 from cases.models import Role
 from dashboards import selectors
+from notifications import wording
 
 register = template.Library()
 
@@ -105,3 +106,22 @@ def get_item(mapping, key):
 @register.filter
 def staff_name(user):
     return selectors.staff_name(user)
+
+
+@register.filter
+def event_label(event):
+    """A delivery event's kind in the reader's words."""
+    return wording.delivery_event_label(event.kind)
+
+
+@register.filter
+def event_detail(event):
+    """A delivery event's detail in the reader's words ("attempt 2: ..." -> 第2次发送：...)."""
+    if event.kind == "failover":  # the detail is the channel the news went on
+        return wording.CHANNELS.get(event.detail, event.detail)
+    return wording.error_text(event.detail)
+
+
+@register.filter
+def error_words(text):
+    return wording.error_text(text)

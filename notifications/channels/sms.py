@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import requests
 from django.utils.module_loading import import_string
 
-from notifications.channels import DeliveryError, SendResult
+from cases.identity import mask_contact
+from notifications.channels import DeliveryError, SendResult, console
 from notifications.conf import conf
 
 
@@ -50,9 +51,15 @@ class BaseSmsBackend:
 
 
 class ConsoleSmsBackend(BaseSmsBackend):
+    """One line per SMS, the number masked (see channels.console); the whole
+    text with NOTIFICATIONS_CONSOLE_BODIES."""
+
     def send_message(self, message):
-        sys.stdout.write(f"SMS to {message.to} [{message.idempotency_key}]\n{message.body}\n{'-' * 40}\n")
-        sys.stdout.flush()
+        if conf.CONSOLE_BODIES:
+            sys.stdout.write(f"SMS to {message.to} [{message.idempotency_key}]\n{message.body}\n{'-' * 40}\n")
+            sys.stdout.flush()
+        else:
+            console.line(f"SMS to {mask_contact(message.to)}: {console.brief(message.body)}")
         return None
 
 

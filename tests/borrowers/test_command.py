@@ -48,3 +48,14 @@ def test_it_lets_an_administrator_revoke_a_link(admin_client, case):
     )
     assert response.status_code == 302
     assert Client().get(f"/s/{token}/").status_code == 404
+
+
+def test_it_picks_an_example_case_for_the_demo(case, settings):
+    lines = run("--example")
+    assert lines[0] == f"The status page of {case.number}, as its borrower sees it:"
+    assert Client().get(lines[-1][len(settings.SITE_URL):]).status_code == 302
+
+
+def test_it_wants_a_case_number_or_example(db):
+    with pytest.raises(CommandError, match="Give a case number, or --example"):
+        run()

@@ -117,6 +117,25 @@ def test_it_shows_the_branch_hotline_and_hours(borrower, case):
     assert "9:00–17:00" in html
 
 
+def test_it_names_the_branch_line_and_the_bank_hotline_apart(borrower, case, settings):
+    # The messages give the branch line; "find my application" gives the
+    # bank's. The page names both, so neither looks like a mistake.
+    settings.BORROWER_HOTLINE = "95500"
+    html = page(borrower)
+    assert f"请致电您的经办网点（{case.branch.name}）" in html and "010-1000-0001" in html
+    assert "全行客服热线" in html and "95500" in html
+    find = borrower.get(reverse("borrowers:find")).content.decode()
+    assert "95500" in find and "010-1000-0001" not in find
+
+
+def test_the_stage_line_says_the_stage_the_header_says(borrower, case, people):
+    drive_to(case, "documents_requested", people)
+    html = page(borrower)
+    current = re.findall(r'aria-current="step">([^<]+)', html)
+    assert [name.strip() for name in current] == ["待补件"]  # where 审批中 stood, not 审批中
+    assert html.count('<li class="done"') == 2
+
+
 def test_it_shows_each_event_once_with_one_receipt_button(borrower, case, people):
     drive_to(case, "signed", people)
     assert Notification.objects.filter(case=case, key="sign").count() == 3  # page, SMS, email

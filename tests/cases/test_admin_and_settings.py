@@ -3,6 +3,7 @@ import subprocess
 import sys
 import tempfile
 
+from django.contrib.staticfiles import finders
 from django.urls import reverse
 
 from cases.models import CaseTransition
@@ -106,3 +107,21 @@ def test_admin_shows_a_branch_admin_only_their_branch(client, branch_a, branch_b
     page = client.get(reverse("admin:cases_loancase_change", args=[mine.pk])).content.decode()
     assert mine.borrower_phone not in page and mine.borrower_email not in page
     assert 'name="loan_amount"' not in page
+
+
+def test_the_admin_names_every_section_in_chinese(client, django_user_model):
+    admin = django_user_model.objects.create_superuser("root", "root@bank.example", "pw-for-the-test-1")
+    client.force_login(admin)
+    page = client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    # django-axes ships no Chinese, django-q2's section was named "Django Q".
+    assert "登录锁定" in page and "登录尝试" in page
+    assert "后台任务" in page
+    assert "Axes" not in page and "Django Q" not in page and "Access attempts" not in page
+
+
+def test_favicon_is_served_from_the_app(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("favicon.svg")
+    # collectstatic ships it (no CDN, nothing fetched at run time).
+    assert "<svg" in open(finders.find("favicon.svg"), encoding="utf-8").read()

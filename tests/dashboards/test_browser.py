@@ -54,7 +54,7 @@ def test_it_finds_an_overdue_case_and_holds_it_with_a_reason(chinese_page, live_
     page.get_by_role("link", name=scene[0].number).click()
     assert scene[0].number in page.locator("h1").inner_text()
     page.locator("summary", has_text="暂缓").click()
-    page.fill("#reason-hold", "贷款政策调整，暂停办理")
+    page.fill("#hold-reason", "贷款政策调整，暂停办理")
     page.get_by_role("button", name="确认：暂缓").click()
     page.wait_for_selector(".message.success")
     assert "暂缓" in page.locator("h1").inner_text()

@@ -1,10 +1,14 @@
 """Case detail: masked data, audited unmasking, the timeline, transition
 buttons with reasons, conflicts, and re-sending the status-page link."""
 
+import datetime
+import re
+
 import pytest
 from django.urls import reverse
 
 from cases.models import CaseAccessLog, CaseTransition
+from notifications import status
 from notifications.models import BorrowerLink, Notification
 from tests.base import drive_to
 from tests.dashboards.helpers import make_notice, make_task
@@ -185,3 +189,40 @@ def test_case_detail_queries_do_not_grow_with_history(client, officer, superviso
         make_task(case)
     with django_assert_max_num_queries(16):
         assert client.get(reverse("cases:detail", args=[case.number])).status_code == 200
+
+
+# --- What a newcomer saw: Chinese words, newest first, a second click, unique ids ----------
+
+
+def test_the_timeline_reads_in_chinese_newest_first_with_each_error_once(client, officer, case, people):
+    drive_to(case, "signed", people)
+    later = case.entered_state_at + datetime.timedelta(hours=1)
+    notice = make_notice(case, channel="sms", last_error="handset unreachable", at=later)
+    status.note(notice.pk, event="attempt_failed", at=notice.created_at, detail="attempt 1: handset unreachable")
+    status.note(notice.pk, event="provider:bounced", at=notice.created_at, detail="")
+    client.force_login(officer)
+    page = detail(client, case, lang="zh-hans")
+    timeline = page[page.index('<ol class="timeline">'):]
+    assert "第1次发送：手机无法接通" in timeline and "服务商回执：退信" in timeline
+    assert "handset unreachable" not in timeline and "attempt_failed" not in timeline
+    assert timeline.count("手机无法接通") == 1  # the last error is not repeated under its events
+    # Newest first: the notice written after the signing is above it.
+    assert timeline.index("手机无法接通") < timeline.index("已受理 → 已面签")
+
+
+def test_every_transition_asks_for_a_second_click_and_ids_are_unique(client, supervisor, case, people):
+    drive_to(case, "under_review", people)
+    client.force_login(supervisor)
+    page = detail(client, case, lang="zh-hans")
+    names = re.findall(r'name="name" value="(\w+)"', page)
+    assert {"approve", "reject", "hold", "request_documents", "withdraw"} <= set(names)
+    # Each form sits behind its own "…" summary and says what a click does.
+    assert page.count('<details class="transition"') >= len(names)
+    assert "确认：审批通过" in page and "借款人将立即收到通知" in page
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+
+
+def test_amounts_have_thousands_separators_in_chinese(client, officer, case):
+    client.force_login(officer)
+    assert "1,200,000.00" in detail(client, case, lang="zh-hans")

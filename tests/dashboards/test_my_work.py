@@ -1,6 +1,7 @@
 """My work: my open cases with overdue and due-today first; my tasks with an outcome form."""
 
 import datetime
+import re
 
 import pytest
 import time_machine
@@ -48,7 +49,7 @@ def test_it_records_a_task_outcome_and_closes_the_task(client, officer, case):
     client.force_login(officer)
     page = client.get(reverse("cases:home")).content.decode()
     assert f"outcome-{task.pk}" in page
-    response = client.post(reverse("cases:task_complete", args=[task.pk]), {"outcome": "已电话告知借款人", "reached": "on"})
+    response = client.post(reverse("cases:task_complete", args=[task.pk]), {"outcome": "已电话告知借款人", "reached": "yes"})
     assert response.status_code == 302
     task.refresh_from_db()
     assert task.status == StaffTask.Status.DONE
@@ -98,3 +99,43 @@ def test_it_stops_showing_the_old_branch_after_an_officer_moves(client, branch_a
     page = client.get(reverse("cases:home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert case.number not in page
     assert case.borrower_name not in page
+
+
+def test_one_case_is_one_task_card_however_many_tasks_it_has(client, branch_a, officer, case):
+    first = make_task(case)
+    second = make_task(case, kind=StaffTask.Kind.VERIFY_CONTACT)
+    client.force_login(officer)
+    page = client.get(reverse("cases:home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    tasks = page[page.index('id="tasks"'):]
+    assert tasks.count('<article class="card task">') == 1
+    assert f"outcome-{first.pk}" in tasks and f"outcome-{second.pk}" in tasks
+    assert "<strong>2</strong> open tasks" in page
+
+
+def test_tasks_come_a_page_of_cases_at_a_time(client, branch_a, officer):
+    cases = [make_case(branch_a, officer, at=MONDAY + datetime.timedelta(hours=n)) for n in range(12)]
+    for n, case in enumerate(cases):
+        make_task(case, at=MONDAY + datetime.timedelta(hours=n))
+    client.force_login(officer)
+    first = client.get(reverse("cases:home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert first.count('<article class="card task">') == 10
+    assert "page 1 of 2" in first and "?tasks=2#tasks" in first
+    second = client.get(reverse("cases:home"), {"tasks": 2}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert second.count('<article class="card task">') == 2
+    assert "<strong>12</strong> open tasks" in second
+    # The most urgent task (the oldest due) comes first.
+    assert first.index(cases[0].number, first.index('id="tasks"')) < first.index(cases[1].number, first.index('id="tasks"'))
+
+
+def test_reached_is_asked_not_assumed(client, officer, case):
+    task = make_task(case)
+    client.force_login(officer)
+    page = client.get(reverse("cases:home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    radios = re.findall(r'<input type="radio" name="reached"[^>]*>', page)
+    assert len(radios) == 2 and not any("checked" in radio for radio in radios)
+    response = client.post(
+        reverse("cases:task_complete", args=[task.pk]), {"outcome": "已电话告知"}, follow=True, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert "Say whether you reached the borrower." in response.content.decode()
+    task.refresh_from_db()
+    assert task.status == StaffTask.Status.OPEN

@@ -1,6 +1,7 @@
 """The overdue list: scope, business days, filters, sorting, pagination without counting."""
 
 import datetime
+import re
 
 import pytest
 import time_machine
@@ -81,9 +82,11 @@ def test_it_sorts_by_days_overdue_both_ways(client, branch_a, officer):
     newer = make_case(branch_a, officer, at=MONDAY + datetime.timedelta(days=7))
     client.force_login(officer)
     page = get(client).content.decode()
-    assert page.index(older.number) < page.index(newer.number)
-    page = get(client, sort="-days_overdue").content.decode()
+    assert page.index(older.number) < page.index(newer.number)  # most overdue first
+    assert re.search(r'<th class="desc num orderable">', page)  # and the arrow says so (▼)
+    page = get(client, sort="days_overdue").content.decode()
     assert page.index(newer.number) < page.index(older.number)
+    assert re.search(r'<th class="asc num orderable">', page)
 
 
 def test_it_pages_without_counting_and_with_bounded_queries(client, branch_a, officer, django_assert_max_num_queries):

@@ -1,13 +1,16 @@
 """The transactional outbox: notices are written with their transition, or not at all."""
 
+import importlib
+
 import pytest
+from django.apps import apps as django_apps
 from django.core import mail
 from django.db import transaction
 
 from cases import services
 from cases.models import CaseTransition
 from cases.services import TransitionRefused
-from notifications import rendering
+from notifications import defaults, rendering
 from notifications.channels import sms
 from notifications.models import (
     Channel,
@@ -154,3 +157,40 @@ def test_notices_for_event_writes_a_status_link_by_sms_and_email(case):
     assert {n.channel for n in notices} == {Channel.EMAIL, Channel.SMS}
     send_due()
     assert "https://loans.bank.example/s/" in sms.outbox[0].body
+
+
+@pytest.mark.parametrize(
+    "state, sentence",
+    [
+        ("documents_requested", "请补充：收入证明。说明：测试原因。当前阶段：待补件。"),
+        ("rejected", "原因：测试原因。当前阶段：未通过。"),
+        ("withdrawn", "原因：测试原因。当前阶段：已撤回。"),
+    ],
+)
+def test_a_reason_ends_its_own_sentence_in_the_sms(case, people, state, sentence):
+    drive_to(case, state, people)
+    assert sentence in Notification.objects.filter(case=case, channel=Channel.SMS).latest("created_at").body
+
+
+def test_a_reason_that_ends_with_a_full_stop_gets_no_second_one(case, people):
+    drive_to(case, "signed", people)
+    services.case_transition(name="hold", case=case, actor=people["supervisor"], reason="政策调整。")
+    body = Notification.objects.filter(case=case, channel=Channel.SMS).latest("created_at").body
+    assert "原因：政策调整。当前阶段：暂缓。" in body
+
+
+def test_the_full_stop_migration_updates_old_defaults_and_keeps_an_edited_template(db):
+    migration = importlib.import_module("notifications.migrations.0008_reasons_end_with_a_full_stop")
+    old = dict(zip(("subject", "body_text", "body_html"), _old_default("reject")))
+    MessageTemplate.objects.filter(key="reject", language="zh-hans", channel="sms").update(**old)
+    MessageTemplate.objects.filter(key="hold", language="zh-hans", channel="sms").update(body_text="分行自拟：{{ reason }}")
+    migration.forwards(django_apps, None)
+    assert "原因：{{ reason }}。" in MessageTemplate.objects.get(key="reject", language="zh-hans", channel="sms").body_text
+    assert MessageTemplate.objects.get(key="hold", language="zh-hans", channel="sms").body_text == "分行自拟：{{ reason }}"
+
+
+def _old_default(key):
+    migration = importlib.import_module("notifications.migrations.0008_reasons_end_with_a_full_stop")
+    rows = defaults.event_templates(key, migration.PREVIOUS[key])
+    sms = next(r for r in rows if r["channel"] == "sms" and r["language"] == "zh-hans")
+    return sms["subject"], sms["body_text"], sms["body_html"]

@@ -185,3 +185,31 @@ def test_it_checks_the_backends_only_when_asked_for_deploy_checks(settings, db):
     settings.DEBUG = False
     settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
     assert "notifications.W004" not in {problem.id for problem in run_checks()}
+
+
+# --- The development console: one masked line per message ---------------------------
+
+
+def test_the_console_prints_one_masked_line_per_message(case, people, settings, capsys):
+    settings.EMAIL_BACKEND = "notifications.channels.console.EmailBackend"
+    settings.NOTIFICATIONS_SMS_BACKEND = "notifications.channels.sms.ConsoleSmsBackend"
+    drive_to(case, "signed", people)
+    send_due()
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2  # the email and the SMS of the signing, nothing else
+    assert any(line.startswith("email to z") and "已完成面签" in line for line in lines)
+    assert any(line.startswith("SMS to 138****5678: ") for line in lines)
+    printed = "\n".join(lines)
+    assert case.borrower_email not in printed and case.borrower_phone not in printed
+    assert "/s/" not in printed  # a working status-page link never reaches the console in brief
+
+
+def test_the_console_prints_whole_messages_when_asked(case, people, settings, capsys):
+    settings.EMAIL_BACKEND = "notifications.channels.console.EmailBackend"
+    settings.NOTIFICATIONS_SMS_BACKEND = "notifications.channels.sms.ConsoleSmsBackend"
+    settings.NOTIFICATIONS_CONSOLE_BODIES = True
+    drive_to(case, "signed", people)
+    send_due()
+    printed = capsys.readouterr().out
+    assert "Content-Type: text/plain" in printed  # the whole MIME message
+    assert "查看进度并确认收到" in printed  # the whole SMS

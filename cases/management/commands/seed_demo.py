@@ -72,8 +72,9 @@ REASONS = {
     "reject": ["借款人负债率超过审批标准", "房产评估价值不足"],
     "hold": ["房贷政策调整，等待总行通知", "限购政策变化，暂缓审批"],
     "withdraw": ["借款人决定不再购买该房产", "借款人改为全款购房"],
-    "request_documents": ["材料不全，请补充", "需补充收入证明材料"],
 }
+# The reason a borrower is given for a documents request names what is missing.
+DOCUMENT_REASON = "审批需要以下材料，请尽快补齐"
 
 
 # Connections a forked child found open and must leave alone (see make_cases_in_child).
@@ -291,6 +292,8 @@ class Command(BaseCommand):
             if name == "disburse" and rng.random() < 0.3:
                 actor = rng.choice(staff["head_office"])
             reason = rng.choice(REASONS[name]) if name in REASONS else ""
-            payload = {"documents": rng.sample(DOCUMENTS, rng.randint(1, 3))} if name == "request_documents" else None
+            payload = None
+            if name == "request_documents":
+                reason, payload = DOCUMENT_REASON, {"documents": rng.sample(DOCUMENTS, rng.randint(1, 3))}
             planned.append((name, actor, reason, payload, at))
         return fields, planned

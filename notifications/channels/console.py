@@ -1,0 +1,41 @@
+"""Development backends that write one line per message to the console.
+
+`make run` sends a few hundred demo messages in its first minute; printed
+whole (Django's console backend prints every MIME part) they bury the demo
+users' table. One line says who got what, with the recipient masked, which
+is what a developer needs. NOTIFICATIONS_CONSOLE_BODIES=True (CONSOLE_BODIES=1
+in the environment) prints the whole messages again.
+"""
+
+import sys
+import threading
+
+from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.backends.console import EmailBackend as FullEmailBackend
+
+from cases.identity import mask_contact
+from notifications.conf import conf
+
+_lock = threading.Lock()
+
+
+def line(text):
+    with _lock:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+
+
+def brief(body, limit=60):
+    """The first `limit` characters of a message, on one line."""
+    flat = " ".join(body.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+class EmailBackend(BaseEmailBackend):
+    def send_messages(self, email_messages):
+        if conf.CONSOLE_BODIES:
+            return FullEmailBackend(fail_silently=self.fail_silently).send_messages(email_messages)
+        for message in email_messages:
+            to = ", ".join(mask_contact(address) for address in message.recipients())
+            line(f"email to {to}: {message.subject}")
+        return len(email_messages)
