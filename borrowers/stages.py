@@ -84,8 +84,8 @@ def channel_list(channels):
 def progress_steps(case):
     """The main line with each step done, current or to come; [] when the
     case left the line for good (not approved, withdrawn)."""
-    actual = case.held_from if case.status == CaseState.ON_HOLD else case.status
-    state = _PROGRESS_POSITION.get(actual, actual)
+    state = case.held_from if case.status == CaseState.ON_HOLD else case.status
+    state = _PROGRESS_POSITION.get(state, state)
     if state not in PROGRESS_STATES:
         return []
     current = PROGRESS_STATES.index(state)
@@ -95,9 +95,13 @@ def progress_steps(case):
         if index < current or step == CaseState.DISBURSED == state:
             where = "done"
         elif index == current:
-            # The step says the stage the header says (待补件, not 审批中).
-            where, name = "current", STAGE_NAMES.get(actual, name)
+            where = "current"
         else:
             where = "todo"
-        steps.append({"name": name, "where": where})
+        step_info = {"name": name, "where": where}
+        if where == "current" and case.status != step:
+            # Off the main line (待补件, 暂缓): the step keeps its place and
+            # name, and its tag says the stage the page's header says.
+            step_info["now"] = STAGE_NAMES[case.status]
+        steps.append(step_info)
     return steps

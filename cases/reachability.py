@@ -1,7 +1,8 @@
 """The case's reachability flags: whether its email and mobile work, and
 whether it needs a person's attention. They are the outcome of sending
 (notifications), not of the case's workflow, so they have their own small
-writer; every other field of LoanCase is written by cases.services only.
+writer; every other field of LoanCase is written by cases.services only (which
+also clears a flag when it saves a corrected contact, in the same save).
 """
 
 from cases.models import LoanCase

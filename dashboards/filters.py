@@ -15,6 +15,20 @@ class WholeNumberFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
+class StaffChoiceField(forms.ModelChoiceField):
+    def __init__(self, *args, show_branch=False, **kwargs):
+        self.show_branch = show_branch  # head office: two 王芳 in two branches
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, obj):
+        name = selectors.staff_name(obj)  # 王芳, as the tables show them, not bj_cy_officer1
+        return f"{name} · {obj.branch}" if self.show_branch and obj.branch_id else name
+
+
+class StaffChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = StaffChoiceField
+
+
 class OverdueFilter(django_filters.FilterSet):
     branch = django_filters.ModelChoiceFilter(label=_("Branch"), queryset=None, empty_label=_("All branches"))
     status = django_filters.ChoiceFilter(
@@ -22,7 +36,7 @@ class OverdueFilter(django_filters.FilterSet):
         choices=[(s.value, s.label) for s in CaseState if s in OPEN_STATES],
         empty_label=_("All stages"),
     )
-    officer = django_filters.ModelChoiceFilter(label=_("Officer"), queryset=None, empty_label=_("All officers"))
+    officer = StaffChoiceFilter(label=_("Officer"), queryset=None, empty_label=_("All officers"))
     min_days = WholeNumberFilter(
         label=_("At least this many business days overdue"),
         method="filter_min_days",
@@ -45,7 +59,8 @@ class OverdueFilter(django_filters.FilterSet):
         self.now = now
         super().__init__(*args, **kwargs)
         self.filters["branch"].queryset = selectors.branches_for_user(user)
-        self.filters["officer"].queryset = selectors.staff_for_user(user)
+        self.filters["officer"].queryset = selectors.staff_for_user(user).select_related("branch")
+        self.filters["officer"].extra["show_branch"] = user.is_head_office
         if not user.is_head_office:
             # One branch only: the choice would say nothing.
             del self.filters["branch"]

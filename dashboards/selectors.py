@@ -48,11 +48,11 @@ def branches_for_user(user):
 
 
 def staff_for_user(user):
-    """Officers and supervisors whose cases the user may see."""
+    """The officers whose cases the user may see, by name."""
     return (
-        User.objects.filter(case_selectors.branch_scope(user), is_active=True, groups__name__in=[Role.OFFICER, Role.SUPERVISOR])
+        User.objects.filter(case_selectors.branch_scope(user), is_active=True, groups__name=Role.OFFICER)
         .distinct()
-        .order_by("username")
+        .order_by("branch__code", "last_name", "first_name", "username")
     )
 
 
@@ -261,10 +261,10 @@ def notice_kpi_by_officer(user, period, branch=None) -> list[dict]:
         _notices_in(user, period, branch)
         .values(
             "case__officer__username", "case__officer__first_name", "case__officer__last_name",
-            "case__officer__branch__name",
+            "case__branch__name",
         )
         .annotate(total=Count("id"), met=Count("id", filter=MET_TARGET))
-        .order_by("case__officer__branch__name", "case__officer__username")
+        .order_by("case__branch__name", "case__officer__username")
     )
     result = []
     for row in rows:
@@ -274,8 +274,9 @@ def notice_kpi_by_officer(user, period, branch=None) -> list[dict]:
                 "label": person_name(
                     row["case__officer__first_name"], row["case__officer__last_name"], row["case__officer__username"]
                 ),
-                # Two officers may share a name; the branch tells them apart.
-                "branch": row["case__officer__branch__name"] or "—",
+                # The branch of the cases (an officer who moved has a row
+                # per branch); two officers may also share a name.
+                "branch": row["case__branch__name"],
                 "total": row["total"],
                 "met": row["met"],
                 "rate": percent_of(row["met"], row["total"]),

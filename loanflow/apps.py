@@ -1,9 +1,10 @@
-"""Chinese names in the admin for the libraries that ship none.
+"""Chinese for the libraries that ship none, or ship it wrong.
 
 django-axes has no Chinese catalogue, so its section, models and columns
 showed in English under zh-CN. Its app gets a name staff understand, and its
 words are listed here so `make messages` puts them in the project catalogue
-(locale/), which Django consults for every app's strings."""
+(locale/), which Django consults first for every app's strings. Django's own
+zh_Hans catalogue gives forms an ASCII colon after each label (环节:)."""
 
 from axes.apps import AppConfig as AxesAppConfig
 from django.utils.translation import gettext_lazy as _
@@ -41,4 +42,8 @@ AXES_WORDS = (
     gettext_noop("Clean up expired attempts"),
     gettext_noop("Not set"),
     gettext_noop("Attempt Remaining"),
+)
+
+DJANGO_WORDS = (
+    gettext_noop(":"),  # a form's label suffix: "：" in Chinese
 )

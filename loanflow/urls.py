@@ -2,13 +2,20 @@ from django.contrib import admin
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control
 
 
 @cache_control(max_age=86400)
 def favicon(request):
-    # Browsers ask for /favicon.ico whatever the page says; the icon is a static file.
-    return redirect(static("favicon.svg"), permanent=True)
+    # Browsers ask for /favicon.ico whatever the page says; the icon is a
+    # static file. Not a permanent redirect: its hashed name changes with it.
+    return redirect(static("favicon.svg"))
+
+
+admin.site.site_header = _("loanflow administration")
+admin.site.site_title = _("loanflow administration")
+admin.site.index_title = _("Data and settings")
 
 
 urlpatterns = [

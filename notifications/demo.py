@@ -63,11 +63,18 @@ class DemoOutcomes:
         """Write the delivery events and staff tasks of the settled notices,
         which now have ids, and mark the cases of failed ones."""
         events, tasks, attention = [], [], set()
+        # As failover and the news log do live: a failure whose news (or later
+        # news) reached the borrower some other way leaves nobody a call to make.
+        news_at = {}
+        for n in settled:
+            if not n.failed_at:
+                news_at[n.case_id] = max(news_at.get(n.case_id, n.created_at), n.created_at)
         for n in settled:
             if n.failed_at:
                 events.append(DeliveryEvent(notification_id=n.pk, kind=n.status, detail=n.last_error, created_at=n.failed_at))
-                tasks.append(self._call_borrower_task(n))
-                attention.add(n.case_id)
+                if news_at.get(n.case_id, n.created_at - datetime.timedelta(seconds=1)) < n.created_at:
+                    tasks.append(self._call_borrower_task(n))
+                    attention.add(n.case_id)
                 continue
             if n.channel == Channel.PHONE:
                 reached = _("Borrower reached by phone.")

@@ -21,7 +21,7 @@ import logging
 import random
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Case, DateTimeField, F, Q, Value, When
 from django.utils import timezone
 
 from notifications import circuit, outcomes, services, status
@@ -43,6 +43,8 @@ OUTAGE_GIVE_UP = datetime.timedelta(hours=48)
 # Waiting notices look again within this long after each cool-off; the end of
 # the outage (a probe that goes through) releases them all at once anyway.
 OUTAGE_RECHECK = 3600
+# Notices released together when an outage ends, per UPDATE statement.
+RELEASE_BATCH = 500
 
 
 def backoff(attempts: int) -> datetime.timedelta:
@@ -147,10 +149,16 @@ def _release_waiting(channel, now):
     """An outage ended: the notices it kept waiting go now, spread over a
     minute so the recovered provider is not hit by all at once."""
     waiting = Notification.objects.filter(channel=channel, status=NotificationStatus.QUEUED, next_attempt_at__gt=now)
-    for pk in waiting.values_list("pk", flat=True):
-        Notification.objects.filter(pk=pk, status=NotificationStatus.QUEUED).update(
-            next_attempt_at=now + datetime.timedelta(seconds=random.uniform(0, 60))
+    ids = list(waiting.values_list("pk", flat=True))
+    # A few statements of RELEASE_BATCH rows each, not one per notice: after
+    # a long outage thousands wait, and SQLite holds its write lock per statement.
+    for start in range(0, len(ids), RELEASE_BATCH):
+        chunk = ids[start:start + RELEASE_BATCH]
+        spread = Case(
+            *[When(pk=pk, then=Value(now + datetime.timedelta(seconds=random.uniform(0, 60)))) for pk in chunk],
+            output_field=DateTimeField(),
         )
+        Notification.objects.filter(pk__in=chunk, status=NotificationStatus.QUEUED).update(next_attempt_at=spread)
 
 
 def _attempt_failed(notification, error):

@@ -12,7 +12,7 @@ on what was written or sent.
 import datetime
 
 from django.db import transaction
-from django.db.models import DateTimeField, Exists, F, OuterRef
+from django.db.models import DateTimeField, Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,11 +20,12 @@ from django.utils.translation import gettext as _
 from cases import reachability, sla
 from cases.models import LoanCase
 from cases.states import FINAL_STATES, CaseState
-from notifications import news, services, staff
+from notifications import news, services, staff, status
 from notifications.conf import conf
 from notifications.models import (
+    PENDING_STATUSES,
+    SENT_CHANNELS,
     Channel,
-    DeliveryEvent,
     Notification,
     NotificationStatus,
     StaffTask,
@@ -69,6 +70,20 @@ def _followed_up_since(cutoff):
     )
 
 
+def _news_on_its_way(now):
+    """Real news written in the last SILENCE_CALL_AFTER_HOURS and still on its
+    way: an update now would reach the borrower in the same minute and say
+    less. If that news fails, failover and calls take over; if it is still
+    not there after the wait, the update goes on the next run."""
+    since = now - datetime.timedelta(hours=conf.SILENCE_CALL_AFTER_HOURS)
+    return Exists(
+        Notification.objects.filter(
+            case=OuterRef("pk"), created_at__gt=since, channel__in=SENT_CHANNELS,
+            status__in=PENDING_STATUSES + (NotificationStatus.SENT,),
+        ).exclude(key__in=FOLLOW_UP_KEYS)
+    )
+
+
 def send_progress_updates(now=None, force=False) -> int:
     """Silence detection: a progress update (held: a hold reminder) for each
     silent borrower not yet written to since the cutoff. Returns the number
@@ -76,7 +91,7 @@ def send_progress_updates(now=None, force=False) -> int:
     now = now or timezone.now()
     if not force and not _in_waking_hours(now):
         return 0
-    cases = silent_cases(now).filter(~_followed_up_since(silence_cutoff(now)))
+    cases = silent_cases(now).filter(~_followed_up_since(silence_cutoff(now))).filter(~_news_on_its_way(now))
     ids = list(cases.order_by("id").values_list("pk", flat=True))
     for start in range(0, len(ids), CHUNK):
         batch = list(LoanCase.objects.select_related("branch").filter(pk__in=ids[start:start + CHUNK]).order_by("id"))
@@ -126,26 +141,29 @@ def call_the_unreached(now=None) -> int:
 
 def unacknowledged(now=None):
     """Notices the borrower has had for ACK_ESCALATION_DAYS business days
-    without acknowledging them, nor anything sent to them since."""
+    without seeing them: not acknowledged, not read (the status page shown
+    with the news, an email opened), and no later message seen either."""
     now = now or timezone.now()
     cutoff = sla.business_days_back(now, conf.ACK_ESCALATION_DAYS)
-    # An acknowledgement of this message on another channel, or of any later
-    # message, shows the borrower is following.
-    acknowledged_since = Notification.objects.filter(
-        case_id=OuterRef("case_id"), acknowledged_at__isnull=False, created_at__gte=OuterRef("created_at")
+    # Seeing this message on another channel, or any later message, shows the
+    # borrower is following: a call to ask "did you get it?" would only annoy.
+    seen_since = Notification.objects.filter(
+        Q(acknowledged_at__isnull=False) | Q(read_at__isnull=False),
+        case_id=OuterRef("case_id"), created_at__gte=OuterRef("created_at"),
     )
     return (
         Notification.objects.filter(
             created_at__lt=cutoff,
             acknowledged_at__isnull=True,
+            read_at__isnull=True,
             escalated_at__isnull=True,
             handled_at__isnull=True,
-            status__in=[NotificationStatus.SENT, NotificationStatus.DELIVERED, NotificationStatus.READ],
+            status__in=[NotificationStatus.SENT, NotificationStatus.DELIVERED],
             channel__in=[Channel.EMAIL, Channel.SMS, Channel.STATUS_PAGE],
         )
         .exclude(key__in=NO_ACK_KEYS)
         .exclude(case__status__in=[CaseState.WITHDRAWN])
-        .filter(~Exists(acknowledged_since))
+        .filter(~Exists(seen_since))
         .select_related("case")
         .order_by("case_id", "created_at")
     )
@@ -167,9 +185,8 @@ def escalate_unacknowledged(now=None) -> int:
             ).update(escalated_at=now)
             if not changed:
                 continue
-            DeliveryEvent.objects.bulk_create(
-                [DeliveryEvent(notification=n, kind="escalated", created_at=now) for n in notices]
-            )
+            for n in notices:
+                status.note(n.pk, event="escalated", at=now)
             staff.task_create(
                 case=first.case,
                 kind=StaffTask.Kind.CALL_BORROWER,

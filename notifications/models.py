@@ -93,7 +93,7 @@ class Notification(models.Model):
     case = models.ForeignKey(LoanCase, verbose_name=_("case"), on_delete=models.PROTECT, related_name="notifications")
     transition = models.ForeignKey(
         CaseTransition,
-        verbose_name=_("transition"),
+        verbose_name=_("change of state"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -202,7 +202,7 @@ class StaffTask(models.Model):
     detail = models.TextField(_("detail"), blank=True)
     # For borrower questions: when the borrower would like a call back.
     callback_time = models.CharField(_("preferred call-back time"), max_length=100, blank=True)
-    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    due_at = models.DateTimeField(_("task due"), null=True, blank=True)
     outcome = models.TextField(_("outcome"), blank=True)
     created_at = models.DateTimeField(_("created at"), db_index=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)

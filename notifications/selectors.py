@@ -130,8 +130,9 @@ def problem_filter(problem, now) -> Q:
             | Q(status=NotificationStatus.SENT, sent_at__lt=now - NOTICE_TARGET)
         )
     if problem == Problem.UNACKNOWLEDGED:
+        # Read (the page shown, the email opened) counts as seen, as for the calls.
         return open_ & Q(
-            status__in=[NotificationStatus.DELIVERED, NotificationStatus.READ],
+            status=NotificationStatus.DELIVERED,
             acknowledged_at__isnull=True,
             created_at__lt=now - ACK_EXPECTED_WITHIN,
         )

@@ -123,5 +123,21 @@ def event_detail(event):
 
 
 @register.filter
+def calendar_source(source):
+    """Where a stored year came from, for head office: the seeded years name
+    the open-source library they were taken from ("holidays 0.109")."""
+    if source.startswith("holidays "):
+        return _("the open-source holidays library, version %(version)s, which follows the State Council's "
+                 "published schedule") % {"version": source.removeprefix("holidays ")}
+    return source or "—"
+
+
+@register.filter
+def news_title(key):
+    """What a notice told the borrower, in words (您已完成面签), from its key."""
+    return wording.event_text(key)
+
+
+@register.filter
 def error_words(text):
     return wording.error_text(text)

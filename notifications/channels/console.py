@@ -2,8 +2,9 @@
 
 `make run` sends a few hundred demo messages in its first minute; printed
 whole (Django's console backend prints every MIME part) they bury the demo
-users' table. One line says who got what, with the recipient masked, which
-is what a developer needs. NOTIFICATIONS_CONSOLE_BODIES=True (CONSOLE_BODIES=1
+users' table. One line says who got what: the recipient masked, and the
+subject (email) or what the SMS is about, never a body, which names the
+borrower and holds a working status-page link. NOTIFICATIONS_CONSOLE_BODIES=True (CONSOLE_BODIES=1
 in the environment) prints the whole messages again.
 """
 
@@ -23,12 +24,6 @@ def line(text):
     with _lock:
         sys.stdout.write(text + "\n")
         sys.stdout.flush()
-
-
-def brief(body, limit=60):
-    """The first `limit` characters of a message, on one line."""
-    flat = " ".join(body.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 class EmailBackend(BaseEmailBackend):

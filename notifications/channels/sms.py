@@ -19,6 +19,7 @@ import requests
 from django.utils.module_loading import import_string
 
 from cases.identity import mask_contact
+from notifications import services
 from notifications.channels import DeliveryError, SendResult, console
 from notifications.conf import conf
 
@@ -28,6 +29,9 @@ class SmsMessage:
     to: str
     body: str
     idempotency_key: str
+    # What the message is about, without personal data or links ("您的申请
+    #已进入审批"): what the development console prints.
+    summary: str = ""
 
 
 def get_backend(path=None):
@@ -37,7 +41,11 @@ def get_backend(path=None):
 class SmsChannel:
     def send(self, notification, text, html) -> SendResult:
         backend = get_backend()
-        message = SmsMessage(to=notification.recipient, body=text, idempotency_key=str(notification.uuid))
+        message = SmsMessage(
+            to=notification.recipient, body=text, idempotency_key=str(notification.uuid),
+            summary=f"{notification.case.number} {services.subject_of(notification)}" if notification.case_id
+            else services.subject_of(notification),  # a test message has no case
+        )
         provider_id = backend.send_message(message)
         return SendResult(provider_message_id=provider_id, delivered=not backend.receipts)
 
@@ -51,15 +59,16 @@ class BaseSmsBackend:
 
 
 class ConsoleSmsBackend(BaseSmsBackend):
-    """One line per SMS, the number masked (see channels.console); the whole
-    text with NOTIFICATIONS_CONSOLE_BODIES."""
+    """One line per SMS: the number masked and what it is about, never the
+    text (it names the borrower and holds a working link); the whole text
+    with NOTIFICATIONS_CONSOLE_BODIES."""
 
     def send_message(self, message):
         if conf.CONSOLE_BODIES:
             sys.stdout.write(f"SMS to {message.to} [{message.idempotency_key}]\n{message.body}\n{'-' * 40}\n")
             sys.stdout.flush()
         else:
-            console.line(f"SMS to {mask_contact(message.to)}: {console.brief(message.body)}")
+            console.line(f"SMS to {mask_contact(message.to)}: {message.summary or '-'}")
         return None
 
 

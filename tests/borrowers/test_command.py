@@ -50,10 +50,12 @@ def test_it_lets_an_administrator_revoke_a_link(admin_client, case):
     assert Client().get(f"/s/{token}/").status_code == 404
 
 
-def test_it_picks_an_example_case_for_the_demo(case, settings):
+def test_it_picks_an_example_case_for_the_demo_and_keeps_its_link(case, settings):
+    _link, token = links.link_issue(case)  # the link in the borrower's messages
     lines = run("--example")
     assert lines[0] == f"The status page of {case.number}, as its borrower sees it:"
-    assert Client().get(lines[-1][len(settings.SITE_URL):]).status_code == 302
+    assert lines[-1] == settings.SITE_URL + f"/s/{token}/"
+    assert Client().get(f"/s/{token}/").status_code == 302  # still works
 
 
 def test_it_wants_a_case_number_or_example(db):

@@ -131,8 +131,9 @@ def test_it_names_the_branch_line_and_the_bank_hotline_apart(borrower, case, set
 def test_the_stage_line_says_the_stage_the_header_says(borrower, case, people):
     drive_to(case, "documents_requested", people)
     html = page(borrower)
-    current = re.findall(r'aria-current="step">([^<]+)', html)
-    assert [name.strip() for name in current] == ["待补件"]  # where 审批中 stood, not 审批中
+    current = re.findall(r'aria-current="step">([^<]+) <span class="tag">([^<]+)</span>', html)
+    # The main line keeps its 审批中 step; its tag says 待补件, as the header does.
+    assert [(name.strip(), tag) for name, tag in current] == [("审批中", "待补件")]
     assert html.count('<li class="done"') == 2
 
 

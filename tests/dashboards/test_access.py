@@ -139,3 +139,13 @@ def test_it_says_why_a_login_failed(client, officer):
     response = client.post(reverse("login"), {"username": "officer", "password": "nope"}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert "did not match" in response.content.decode()
+
+
+def test_a_next_that_is_not_a_path_on_this_site_goes_home(client, officer, case):
+    task = make_task(case)
+    client.force_login(officer)
+    for target in ("foo", "//evil.example/", "https://evil.example/"):
+        response = client.post(
+            reverse("cases:task_complete", args=[task.pk]), {"outcome": "已告知", "reached": "yes", "next": target}
+        )
+        assert response.status_code == 302 and response["Location"] == reverse("cases:home")

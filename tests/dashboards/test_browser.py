@@ -41,6 +41,10 @@ def scene(branch_a, officer, officer2, supervisor):
     return cases
 
 
+def nav(page, name):
+    return page.get_by_role("navigation", name="主导航").get_by_role("link", name=name)
+
+
 def shot(page, screenshot_dir, name):
     page.screenshot(path=os.path.join(screenshot_dir, f"dashboard-{name}.png"), full_page=True)
 
@@ -48,7 +52,7 @@ def shot(page, screenshot_dir, name):
 def test_it_finds_an_overdue_case_and_holds_it_with_a_reason(chinese_page, live_server, scene, screenshot_dir):
     page = chinese_page
     log_in(page, live_server, "supervisor")
-    page.get_by_role("link", name="逾期案件").click()
+    nav(page, "逾期案件").click()
     assert page.locator("h1").inner_text() == "逾期案件"
     shot(page, screenshot_dir, "overdue")
     page.get_by_role("link", name=scene[0].number).click()
@@ -73,11 +77,11 @@ def test_it_screenshots_every_dashboard_page_in_chinese(chinese_page, live_serve
     log_in(page, live_server, "officer")
     assert "我的工作" in page.locator("h1").inner_text()
     shot(page, screenshot_dir, "my-work")
-    page.get_by_role("link", name="通知监控").click()
+    nav(page, "通知监控").click()
     shot(page, screenshot_dir, "notices")
     page.get_by_role("button", name="退出登录").click()
     log_in(page, live_server, "supervisor")
-    page.get_by_role("link", name="主管报表").click()
+    nav(page, "主管报表").click()
     assert page.locator("svg.chart").count() == 1
     shot(page, screenshot_dir, "report")
     page.goto(live_server.url + "/supervisor/bulk/")

@@ -119,7 +119,7 @@ def test_tasks_come_a_page_of_cases_at_a_time(client, branch_a, officer):
     client.force_login(officer)
     first = client.get(reverse("cases:home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert first.count('<article class="card task">') == 10
-    assert "page 1 of 2" in first and "?tasks=2#tasks" in first
+    assert "Page 1" in first and "?tasks=2#tasks" in first
     second = client.get(reverse("cases:home"), {"tasks": 2}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert second.count('<article class="card task">') == 2
     assert "<strong>12</strong> open tasks" in second

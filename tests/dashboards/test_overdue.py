@@ -104,3 +104,16 @@ def test_it_pages_without_counting_and_with_bounded_queries(client, branch_a, of
     assert "Next" in page
     page2 = get(client, page=3).content.decode()
     assert "Previous" in page2 and "Next" not in page2
+
+
+def test_the_officer_filter_lists_officers_by_name(client, branch_a, officer, supervisor, head_office):
+    officer.first_name, officer.last_name = "芳", "王"
+    officer.save()
+    client.force_login(supervisor)
+    page = get(client).content.decode()
+    options = re.findall(r'<option value="(\d+)"[^>]*>([^<]+)</option>', page[page.index('name="officer"'):])
+    assert (str(officer.pk), "王芳") in options  # the name the tables show, not the login
+    assert str(supervisor.pk) not in [value for value, _label in options]  # a supervisor holds no cases
+    client.force_login(head_office)
+    page = get(client).content.decode()
+    assert "王芳 · Branch A" in page  # head office sees every branch's 王芳: the branch tells them apart

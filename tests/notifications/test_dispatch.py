@@ -5,6 +5,7 @@ import datetime
 import pytest
 import time_machine
 from django.core import mail
+from django.utils import timezone
 
 from cases import services
 from cases.models import LoanCase
@@ -181,3 +182,23 @@ def test_a_late_result_after_the_claim_was_taken_over_changes_nothing(case, offi
 
     assert dispatch._attempt_succeeded(notice, SendResult(delivered=True)) is None
     assert Notification.objects.get(pk=notice.pk).status == NotificationStatus.SENDING
+
+
+def test_the_end_of_an_outage_releases_a_thousand_waiting_notices_in_a_few_statements(
+    case, django_assert_max_num_queries
+):
+    now = timezone.now()
+    later = now + datetime.timedelta(hours=1)
+    Notification.objects.bulk_create(
+        Notification(
+            case=case, key="sign", channel=Channel.SMS, recipient=case.borrower_phone, status=NotificationStatus.QUEUED,
+            created_at=now, next_attempt_at=later,
+        )
+        for _ in range(1200)
+    )
+    with django_assert_max_num_queries(4):  # one read, three UPDATEs of up to 500 rows
+        dispatch._release_waiting(Channel.SMS, now)
+    released = Notification.objects.filter(next_attempt_at__lte=now + datetime.timedelta(seconds=60))
+    assert released.count() == 1200
+    # Spread over the minute, not all at one instant.
+    assert released.values("next_attempt_at").distinct().count() > 100

@@ -152,3 +152,22 @@ def test_acknowledging_after_the_escalation_closes_the_call_task(delivered_thurs
     task = StaffTask.objects.get(case=delivered_thursday)
     assert task.status == StaffTask.Status.DONE
     assert Notification.objects.get(pk=page.pk).status == NotificationStatus.ACKNOWLEDGED
+
+
+def test_news_on_its_way_is_not_overtaken_by_an_update(signed_case, supervisor):
+    # 7 May is the day the update would go; at 9:30 a real change of state
+    # was written and its SMS is still queued at 10:00 (a slow gateway).
+    with time_machine.travel(at(5, 7, 9), tick=False):
+        services.case_transition(name="start_review", case=signed_case, actor=supervisor, at=at(5, 7, 9))
+    with time_machine.travel(at(5, 7, 10), tick=False):
+        assert followup.send_progress_updates() == 0  # "still in progress" beside real news says less
+    # Two hours on it has still not reached them: the update goes after all.
+    with time_machine.travel(at(5, 7, 11), tick=False):
+        assert followup.send_progress_updates() == 1
+
+
+def test_a_message_the_borrower_read_brings_no_call(delivered_thursday):
+    sms = Notification.objects.get(case=delivered_thursday, channel=Channel.STATUS_PAGE)
+    Notification.objects.filter(pk=sms.pk).update(status=NotificationStatus.READ, read_at=at(5, 7, 20))
+    with time_machine.travel(at(5, 11), tick=False):
+        assert followup.escalate_unacknowledged() == 0  # they saw it on the status page

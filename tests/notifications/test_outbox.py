@@ -10,7 +10,7 @@ from django.db import transaction
 from cases import services
 from cases.models import CaseTransition
 from cases.services import TransitionRefused
-from notifications import defaults, rendering
+from notifications import rendering
 from notifications.channels import sms
 from notifications.models import (
     Channel,
@@ -179,18 +179,27 @@ def test_a_reason_that_ends_with_a_full_stop_gets_no_second_one(case, people):
     assert "原因：政策调整。当前阶段：暂缓。" in body
 
 
-def test_the_full_stop_migration_updates_old_defaults_and_keeps_an_edited_template(db):
+def test_the_full_stop_migration_updates_earlier_defaults_and_keeps_an_edited_template(db):
     migration = importlib.import_module("notifications.migrations.0008_reasons_end_with_a_full_stop")
-    old = dict(zip(("subject", "body_text", "body_html"), _old_default("reject")))
-    MessageTemplate.objects.filter(key="reject", language="zh-hans", channel="sms").update(**old)
-    MessageTemplate.objects.filter(key="hold", language="zh-hans", channel="sms").update(body_text="分行自拟：{{ reason }}")
-    migration.forwards(django_apps, None)
-    assert "原因：{{ reason }}。" in MessageTemplate.objects.get(key="reject", language="zh-hans", channel="sms").body_text
-    assert MessageTemplate.objects.get(key="hold", language="zh-hans", channel="sms").body_text == "分行自拟：{{ reason }}"
+    earlier = [row for row in migration.PREVIOUS if row[0] == ("reject", "sms", "zh-hans")]
+    assert len(earlier) == 2  # before and after 最迟 replaced 前: both are matched
+    for (key, channel, language), subject, body_text, body_html in earlier:
+        MessageTemplate.objects.filter(key=key, channel=channel, language=language).update(
+            subject=subject, body_text=body_text, body_html=body_html
+        )
+        MessageTemplate.objects.filter(key="hold", language="zh-hans", channel="sms").update(
+            body_text="分行自拟：{{ reason }}"
+        )
+        migration.forwards(django_apps, None)
+        reject = MessageTemplate.objects.get(key="reject", language="zh-hans", channel="sms")
+        assert "原因：{{ reason }}。" in reject.body_text
+        assert reject.body_text == migration.NEW[("reject", "sms", "zh-hans")][1]
+        assert MessageTemplate.objects.get(key="hold", language="zh-hans", channel="sms").body_text == "分行自拟：{{ reason }}"
 
 
-def _old_default(key):
+def test_the_stored_defaults_are_todays_defaults(db):
+    # A new database gets today's defaults; 0008 wrote the same texts.
     migration = importlib.import_module("notifications.migrations.0008_reasons_end_with_a_full_stop")
-    rows = defaults.event_templates(key, migration.PREVIOUS[key])
-    sms = next(r for r in rows if r["channel"] == "sms" and r["language"] == "zh-hans")
-    return sms["subject"], sms["body_text"], sms["body_html"]
+    for (key, channel, language), texts in migration.NEW.items():
+        stored = MessageTemplate.objects.get(key=key, channel=channel, language=language)
+        assert (stored.subject, stored.body_text, stored.body_html) == texts

@@ -198,10 +198,11 @@ def test_the_console_prints_one_masked_line_per_message(case, people, settings, 
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2  # the email and the SMS of the signing, nothing else
     assert any(line.startswith("email to z") and "已完成面签" in line for line in lines)
-    assert any(line.startswith("SMS to 138****5678: ") for line in lines)
+    assert f"SMS to 138****5678: {case.number} 您已完成面签" in lines
     printed = "\n".join(lines)
     assert case.borrower_email not in printed and case.borrower_phone not in printed
-    assert "/s/" not in printed  # a working status-page link never reaches the console in brief
+    assert case.borrower_name not in printed  # no body: it names the borrower
+    assert "/s/" not in printed  # and holds a working status-page link
 
 
 def test_the_console_prints_whole_messages_when_asked(case, people, settings, capsys):

@@ -3,7 +3,8 @@
     manage.py borrower_link HL-2026-000123           # new link, printed
     manage.py borrower_link HL-2026-000123 --sms     # ... and sent by SMS
     manage.py borrower_link HL-2026-000123 --revoke  # old link stops, no new one
-    manage.py borrower_link --example                # the demo: a case waiting for documents
+    manage.py borrower_link --example                # the demo: a case waiting for documents,
+                                                     # its current link (nothing retired)
 
 The URL starts with SITE_URL (`make run` sets it from PORT).
 
@@ -25,7 +26,8 @@ class Command(BaseCommand):
         group = parser.add_mutually_exclusive_group()
         group.add_argument(
             "--example", action="store_true",
-            help="instead of a case number: an open case, one waiting for documents if there is one (demo data)",
+            help="instead of a case number: an open case, one waiting for documents if there is one, and the link "
+            "its borrower already has (nothing is retired)",
         )
         group.add_argument("--sms", action="store_true", help="also send the new link to the borrower by SMS")
         group.add_argument("--revoke", action="store_true", help="revoke the active link without issuing a new one")
@@ -38,6 +40,10 @@ class Command(BaseCommand):
             if case is None:
                 raise CommandError("There is no open case yet (manage.py seed_demo makes some).")
             self.stdout.write(f"The status page of {case.number}, as its borrower sees it:")
+            # The link the borrower already has: showing the page must not
+            # retire the link in their messages.
+            self.stdout.write(links.status_page_url(case))
+            return
         else:
             case = LoanCase.objects.filter(number=case_number.strip().upper()).first()
             if case is None:

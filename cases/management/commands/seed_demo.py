@@ -74,7 +74,7 @@ REASONS = {
     "withdraw": ["借款人决定不再购买该房产", "借款人改为全款购房"],
 }
 # The reason a borrower is given for a documents request names what is missing.
-DOCUMENT_REASON = "审批需要以下材料，请尽快补齐"
+DOCUMENT_REASON = "审批需要上述材料，请尽快补齐"
 
 
 # Connections a forked child found open and must leave alone (see make_cases_in_child).

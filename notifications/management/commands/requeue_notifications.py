@@ -1,7 +1,7 @@
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 
-from notifications import dispatch
+from notifications import actions, dispatch
 from notifications.models import Notification, NotificationStatus
 
 
@@ -16,14 +16,21 @@ class Command(BaseCommand):
         parser.add_argument("--case", help="only the notices of this case number (with --failed)")
 
     def handle(self, *args, **options):
-        now = timezone.now()
         if options["failed"]:
             rows = Notification.objects.filter(status__in=[NotificationStatus.FAILED, NotificationStatus.BOUNCED])
             if options["case"]:
-                rows = rows.filter(case__number=options["case"])
-            count = rows.update(
-                status=NotificationStatus.QUEUED, attempts=0, next_attempt_at=now, failed_at=None, last_error=""
-            )
-            self.stdout.write(f"failed/bounced notices queued again: {count}")
+                rows = rows.filter(case__number=options["case"].strip().upper())
+            queued, skipped = 0, 0
+            for notification in list(rows.order_by("id")):  # read first: queueing may close the cursor
+                # The same path as a staff member's "retry": a DeliveryEvent,
+                # a new idempotency key, the current contact, or a refusal
+                # when that contact is known not to work.
+                try:
+                    queued += actions.requeue(notification, event="retry", detail="manage.py requeue_notifications")
+                except ValidationError:
+                    skipped += 1
+            self.stdout.write(f"failed/bounced notices queued again: {queued}")
+            if skipped:
+                self.stdout.write(f"not queued, their contact is missing or marked as not working: {skipped}")
         result = dispatch.sweep(grace=0)
         self.stdout.write(f"queued for sending: {result['requeued']}; stale claims released: {result['stale_claims']}")
