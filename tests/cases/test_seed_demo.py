@@ -102,11 +102,11 @@ def test_two_processes_share_a_sqlite_file(tmp_path):
     manage = [sys.executable, "manage.py"]
     subprocess.run(manage + ["migrate", "-v0"], cwd=BASE_DIR, env=env, check=True)
     done = subprocess.run(
-        manage + ["seed_demo", "--cases", "400", "--jobs", "2", "--password", "demo-pass-2026"],
+        manage + ["seed_demo", "--cases", "200", "--jobs", "2", "--password", "demo-pass-2026"],
         cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    assert "Demo cases: 400 in all (400 new, 2 processes," in done.stdout
+    assert "Demo cases: 200 in all (200 new, 2 processes," in done.stdout
 
     with sqlite3.connect(tmp_path / "demo.sqlite3") as db:
         cases, numbers = db.execute("SELECT count(*), count(DISTINCT number) FROM cases_loancase").fetchone()
@@ -119,4 +119,4 @@ def test_two_processes_share_a_sqlite_file(tmp_path):
             " AND n.channel IN ('email', 'sms') AND NOT EXISTS"
             " (SELECT 1 FROM notifications_deliveryevent e WHERE e.notification_id = n.id)"
         ).fetchone()[0]
-    assert (cases, numbers, orphans, unsettled) == (400, 400, 0, 0)
+    assert (cases, numbers, orphans, unsettled) == (200, 200, 0, 0)

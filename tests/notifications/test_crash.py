@@ -30,7 +30,7 @@ from tests.base import MONDAY, make_case, requires_postgres
 
 pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
 
-CASES = 150  # x (email + SMS) = 300 notices through the cluster
+CASES = 60  # x (email + SMS) = 120 notices through the cluster
 FINAL = {NotificationStatus.DELIVERED, NotificationStatus.FAILED, NotificationStatus.BOUNCED}
 
 
@@ -95,7 +95,7 @@ def test_a_killed_cluster_loses_nothing_and_sends_nothing_twice(branch_a, office
     started = time.monotonic()
     cluster = start_cluster(tmp_path)
     try:
-        wait_for(lambda: len(calls(tmp_path)) >= 60, 120, "the cluster to start sending")
+        wait_for(lambda: len(calls(tmp_path)) >= 24, 120, "the cluster to start sending")  # a fifth
         stop(cluster, signal.SIGKILL)
     finally:
         if cluster.poll() is None:
@@ -103,8 +103,8 @@ def test_a_killed_cluster_loses_nothing_and_sends_nothing_twice(branch_a, office
     connection.close()
 
     sent_before_restart = len(calls(tmp_path))
-    print(f"\nkilled at {time.monotonic() - started:.1f}s")
     in_flight = outbound.filter(status=NotificationStatus.SENDING).count()
+    print(f"\nkilled at {time.monotonic() - started:.1f}s, {sent_before_restart} sent, {in_flight} claims in flight")
     assert sent_before_restart < len(ids), "the kill came too late to test anything"
 
     # No worker lives now, so every `sending` claim is a dead one: the
