@@ -50,7 +50,7 @@ test-postgres:
 # Each app keeps its own catalogue (cases/locale, notifications/locale, ...);
 # the project's own templates (templates/: base.html, registration/) and
 # settings have locale/ at the top.
-APPS := cases notifications borrowers dashboards drills
+APPS := cases notifications borrowers dashboards api drills
 messages:
 	for app in $(APPS); do \
 	  (cd $$app && DEBUG=1 ../$(BIN)/django-admin makemessages -l zh_Hans -l en --no-obsolete \

@@ -11,6 +11,7 @@ from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transitio
 
 from cases import conditions
 from cases.identity import (
+    mask_email,
     mask_id_number,
     mask_phone,
     validate_id_number,
@@ -39,6 +40,9 @@ class Role(models.TextChoices):
     OFFICER = "officer", _("Loan officer")
     SUPERVISOR = "supervisor", _("Supervisor")
     HEAD_OFFICE = "head_office", _("Head office")
+    # Another of the bank's systems calling the integration API as its own
+    # service account: never a person to assign work to, never logs in.
+    SYSTEM = "system", _("Integration system")
 
 
 class User(AbstractUser):
@@ -66,7 +70,10 @@ class User(AbstractUser):
 
     @property
     def is_head_office(self) -> bool:
-        return self.is_superuser or self.has_role(Role.HEAD_OFFICE)
+        # A system without a branch serves every branch, as head office does.
+        return self.is_superuser or self.has_role(Role.HEAD_OFFICE) or (
+            self.branch_id is None and self.has_role(Role.SYSTEM)
+        )
 
     @property
     def role_labels(self) -> list:
@@ -157,6 +164,9 @@ class LoanCase(ConcurrentTransitionMixin, models.Model):
     )
     # Set when a notice finally failed or a contact proved wrong; cleared by
     # staff once they have reached the borrower another way.
+    # The loan origination system's own reference: what an import or the API
+    # matches on, so the same case is never created twice (unique per branch).
+    external_ref = models.CharField(_("external reference"), max_length=64, blank=True, default="")
     needs_attention = models.BooleanField(_("needs attention"), default=False)
     email_unreachable = models.BooleanField(_("email unreachable"), default=False)
     phone_unreachable = models.BooleanField(_("phone unreachable"), default=False)
@@ -193,6 +203,13 @@ class LoanCase(ConcurrentTransitionMixin, models.Model):
             ),
             models.Index(fields=["officer", "status"], name="case_officer_status_idx"),
             models.Index(fields=["status"], name="case_status_idx"),
+            # The API's "what changed since" for the systems that follow cases.
+            models.Index(fields=["updated_at", "id"], name="case_updated_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["branch", "external_ref"], condition=~Q(external_ref=""), name="case_external_ref_unique",
+            ),
         ]
         permissions = [
             ("sign_loancase", _("Can record signing")),
@@ -208,6 +225,7 @@ class LoanCase(ConcurrentTransitionMixin, models.Model):
             ("withdraw_loancase", _("Can withdraw cases")),
             ("unmask_loancase", _("Can see unmasked personal data")),
             ("correct_contact_loancase", _("Can correct the borrower's contact details")),
+            ("import_loancase", _("Can import cases from a file")),
         ]
 
     def __str__(self):
@@ -227,6 +245,10 @@ class LoanCase(ConcurrentTransitionMixin, models.Model):
     @property
     def masked_phone(self) -> str:
         return mask_phone(self.borrower_phone)
+
+    @property
+    def masked_email(self) -> str:
+        return mask_email(self.borrower_email)
 
     # Transitions. They only change fields of this instance; the service saves,
     # audits and queues notices in one transaction. Arguments are keyword-only
@@ -506,3 +528,36 @@ class BusinessDay(models.Model):
 
     def __str__(self):
         return f"{self.day} {self.get_kind_display()} {self.name}"
+
+
+class CaseImport(models.Model):
+    """One file of new cases from the origination system: checked, then
+    imported all at once or not at all. The checked rows are kept only
+    between the check and the import (they hold ID numbers and phones);
+    the report of what was wrong keeps masked values only."""
+
+    class Status(models.TextChoices):
+        CHECKED = "checked", _("Checked, ready to import")
+        REFUSED = "refused", _("Refused: rows to correct")
+        IMPORTED = "imported", _("Imported")
+
+    created_by = models.ForeignKey(User, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("checked at"), default=timezone.now)
+    file_name = models.CharField(_("file"), max_length=200)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    rows = models.JSONField(default=list, blank=True)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    new_rows = models.PositiveIntegerField(_("new cases"), default=0)
+    existing_rows = models.PositiveIntegerField(_("already imported"), default=0)
+    problems = models.JSONField(_("problems"), default=list, blank=True)
+    imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+    first_number = models.CharField(_("first case number"), max_length=20, blank=True)
+    last_number = models.CharField(_("last case number"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("case import")
+        verbose_name_plural = _("case imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.get_status_display()})"

@@ -12,6 +12,7 @@ OFFICER_PERMS = [
     "start_registration_loancase",
     "withdraw_loancase",
     "view_loancase",
+    "add_loancase",
     "correct_contact_loancase",
 ]
 # Approval authority, policy holds and disbursement sit with supervisors.
@@ -24,12 +25,17 @@ SUPERVISOR_PERMS = OFFICER_PERMS + [
     "unmask_loancase",
 ]
 # Head office also keeps the business calendar (the State Council's schedule).
-HEAD_OFFICE_PERMS = SUPERVISOR_PERMS + ["maintain_businessyear", "view_businessyear"]
+HEAD_OFFICE_PERMS = SUPERVISOR_PERMS + ["maintain_businessyear", "view_businessyear", "import_loancase"]
+
+# A calling system may be let open cases, fire transitions and correct
+# contacts (each API client is narrowed further); it never unmasks data.
+SYSTEM_PERMS = [name for name in SUPERVISOR_PERMS if name != "unmask_loancase"]
 
 ROLE_PERMISSIONS = {
     Role.OFFICER: OFFICER_PERMS,
     Role.SUPERVISOR: SUPERVISOR_PERMS,
     Role.HEAD_OFFICE: HEAD_OFFICE_PERMS,
+    Role.SYSTEM: SYSTEM_PERMS,
 }
 
 

@@ -2,11 +2,14 @@
 a case of another branch is simply not there (a 404 in views)."""
 
 import datetime
+import re
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
 from cases import sla
+from cases.identity import normalize_id_number, normalize_phone
 from cases.models import LoanCase
 from cases.states import FINAL_STATES
 
@@ -123,3 +126,51 @@ def case_history(case):
 
 def today_local(now=None) -> datetime.date:
     return (now or timezone.now()).astimezone(sla.local_tz()).date()
+
+
+# --- Staff search (hotline and counter) ---------------------------------------------
+
+_CASE_NUMBER = re.compile(r"^HL-\d{4}-\d{6}$", re.IGNORECASE)
+_LAST4 = re.compile(r"^[0-9]{3}[0-9Xx]$")
+_ID_NUMBER = re.compile(r"^[0-9]{17}[0-9Xx]$")
+
+
+class SearchKind:
+    NUMBER = "number"  # case number or the origination system's reference
+    PHONE = "phone"  # a full mobile number
+    LAST4 = "last4"  # the last 4 of a mobile or of an ID number
+    ID_NUMBER = "id_number"
+    NAME = "name"
+    # Searches that find a case by the borrower's personal data: logged.
+    PERSONAL = (PHONE, LAST4, ID_NUMBER, NAME)
+
+
+def case_search(user, query):
+    """(kind, cases) for what a hotline agent typed, within the user's
+    branches: a case number or external reference, a full mobile, the last 4
+    digits of a mobile or ID number, a full ID number, or part of a name (2
+    characters at least). (None, no cases) when the query says nothing."""
+    query = " ".join((query or "").split())
+    cases = cases_for_user(user).select_related("branch", "officer").order_by("-created_at", "-id")
+    if not query:
+        return None, cases.none()
+    if _CASE_NUMBER.match(query):
+        return SearchKind.NUMBER, cases.filter(number=query.upper())
+    if _LAST4.match(query):
+        return SearchKind.LAST4, cases.filter(
+            Q(borrower_phone__endswith=query) | Q(borrower_id_number__endswith=query.upper())
+        )
+    if _ID_NUMBER.match(query):
+        return SearchKind.ID_NUMBER, cases.filter(borrower_id_number=normalize_id_number(query))
+    digits = re.sub(r"[\s-]", "", query)
+    if digits.lstrip("+").isdigit() and len(digits) >= 11:
+        try:
+            return SearchKind.PHONE, cases.filter(borrower_phone=normalize_phone(digits))
+        except ValidationError:
+            return SearchKind.PHONE, cases.none()
+    by_reference = cases.filter(external_ref=query)
+    if by_reference.exists():
+        return SearchKind.NUMBER, by_reference
+    if len(query) >= 2:
+        return SearchKind.NAME, cases.filter(borrower_name__contains=query)
+    return None, cases.none()

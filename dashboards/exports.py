@@ -25,11 +25,19 @@ def dataset(title, columns, rows) -> tablib.Dataset:
     return data
 
 
+# A text cell starting with one of these is a formula to a spreadsheet
+# program: a branch name like =HYPERLINK("http://evil.example/", "click")
+# would be live in the file. A leading apostrophe makes it text again.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value):
     if value is None:
         return ""
     if hasattr(value, "tzinfo") and getattr(value, "tzinfo", None) is not None:
         return value.replace(tzinfo=None)  # spreadsheets have no time zones; values are local
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
     return value
 
 

@@ -201,3 +201,60 @@ class ContactCorrectionForm(forms.Form):
         if first and second and first != second:
             self.add_error("value_again", _("The two entries differ; type the new contact again."))
         return data
+
+
+class NewCaseForm(forms.Form):
+    """A case the officer opens at the counter. The checks (a real ID number,
+    a mobile that exists, an officer of the branch) are the service's, the
+    same as for the API and an import; their messages land on the fields."""
+
+    borrower_name = forms.CharField(label=_("borrower name"), max_length=100)
+    borrower_id_number = forms.CharField(label=_("resident ID number"), max_length=18,
+                                         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
+    borrower_phone = forms.CharField(label=_("mobile phone"), max_length=20, required=False,
+                                     widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}))
+    borrower_email = forms.CharField(label=_("email"), max_length=254, required=False,
+                                     widget=forms.EmailInput(attrs={"autocomplete": "off"}))
+    property_address = forms.CharField(label=_("property address"), max_length=300)
+    loan_amount = forms.CharField(label=_("loan amount (CNY)"), max_length=20,
+                                  widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    external_ref = forms.CharField(label=_("origination system reference"), max_length=64, required=False,
+                                   help_text=_("If the case also exists in the origination system: its number there."))
+    officer = forms.ModelChoiceField(label=_("officer"), queryset=None, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        officers = selectors.staff_for_user(user).select_related("branch")
+        if officers.filter(pk=user.pk).exists() and not user.is_head_office:
+            # An officer opens cases for themself.
+            del self.fields["officer"]
+        else:
+            self.fields["officer"].queryset = officers
+            self.fields["officer"].required = True
+            self.fields["officer"].label_from_instance = lambda u: f"{selectors.staff_name(u)} · {u.branch}"
+
+    def service_data(self) -> dict:
+        data = {name: self.cleaned_data.get(name, "") for name in (
+            "borrower_name", "borrower_id_number", "borrower_phone", "borrower_email", "property_address",
+            "loan_amount", "external_ref")}
+        officer = self.cleaned_data.get("officer") or self.user
+        return {**data, "officer": officer.username, "branch": officer.branch.code if officer.branch else ""}
+
+    def add_service_errors(self, error):
+        """The service's {field: message} onto the fields (branch/officer onto officer)."""
+        for field, messages in error.message_dict.items():
+            target = "officer" if field in ("branch", "officer") and "officer" in self.fields else field
+            for message in messages:
+                self.add_error(target if target in self.fields else None, message)
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(label=_("File (CSV or Excel .xlsx)"))
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"), max_length=100, required=False,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("case number, name, mobile or last 4 digits")}),
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboards import views, views_calendar, views_reports
+from dashboards import views, views_calendar, views_intake, views_reports
 
 # The names stay cases:…: they name the pages (a case's page is cases:detail),
 # not the app that serves them.
@@ -9,6 +9,7 @@ app_name = "cases"
 urlpatterns = [
     path("", views.home, name="home"),
     path("tasks/<int:pk>/complete/", views.task_complete, name="task_complete"),
+    path("cases/new/", views_intake.case_new, name="new"),  # before cases/<number>/
     path("cases/<str:number>/", views.case_detail, name="detail"),
     path("cases/<str:number>/transition/", views.case_transition, name="transition"),
     path("cases/<str:number>/unmask/", views.case_unmask, name="unmask"),
@@ -22,6 +23,12 @@ urlpatterns = [
     path("supervisor/report/", views_reports.supervisor_report, name="report"),
     path("supervisor/report/<str:table>.<str:fmt>", views_reports.report_export, name="report_export"),
     path("supervisor/bulk/", views_reports.bulk_change, name="bulk"),
+    path("search/", views_intake.case_search, name="search"),
+    path("imports/", views_intake.case_import, name="import"),
+    path("imports/template.<str:kind>", views_intake.case_import_template, name="import_template"),
+    path("imports/<int:pk>/", views_intake.case_import_detail, name="import_detail"),
+    path("imports/<int:pk>/run/", views_intake.case_import_run, name="import_run"),
+    path("imports/<int:pk>/problems.csv", views_intake.case_import_report, name="import_report"),
     path("calendar/", views_calendar.calendar_years, name="calendar"),
     path("calendar/go/", views_calendar.calendar_go, name="calendar_go"),
     path("calendar/<int:year>/", views_calendar.calendar_year, name="calendar_year"),

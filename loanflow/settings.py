@@ -50,11 +50,15 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "anymail",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc served from our static files
     "loanflow.apps.LoginLockoutsConfig",  # django-axes, named in Chinese
     "cases",
     "notifications",
     "borrowers",
     "dashboards",
+    "api",
     "drills",
 ]
 
@@ -265,5 +269,33 @@ LOGGING = {
         # and errors still show. Q_LOG_LEVEL=INFO brings the chatter back.
         "django-q": {"level": os.environ.get("Q_LOG_LEVEL", "WARNING")},
         "axes": {"level": os.environ.get("AXES_LOG_LEVEL", "WARNING")},
+    },
+}
+
+# The integration API (api/): tokens of API clients only (no session, so no
+# CSRF to forge), JSON only, every error a problem document.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.auth.ClientTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "loanflow integration API",
+    "DESCRIPTION": "Cases in and out for the bank's other systems: open cases, follow them, change their state, "
+                   "correct contacts; events out by signed webhooks. Errors are RFC 9457 problem documents.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],  # the schema and its pages are public: they hold no data
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStateEnum": "cases.states.CaseState",
+        "TransitionEnum": "cases.states.Transition",
     },
 }

@@ -9,6 +9,7 @@ the borrower's page, staff and the sweeper all change statuses here.
 
 from django.db import transaction
 
+from notifications import signals
 from notifications.models import DeliveryEvent, Notification
 
 
@@ -26,6 +27,7 @@ def change(notification_id, *, to, event, at, source=None, where=None, detail=""
         if not rows.update(status=to, **fields):
             return False
         note(notification_id, event=event, at=at, detail=detail, payload=payload, provider_event_id=provider_event_id)
+        signals.notice_status_changed.send(Notification, notification_id=notification_id, status=to, event=event, at=at)
     return True
 
 

@@ -36,3 +36,14 @@ def test_each_message_has_one_translation_across_the_apps():
 def test_every_message_is_translated():
     missing = [(app, entry.msgid) for app, entry in entries() if not entry.translated() or entry.fuzzy]
     assert missing == []
+
+
+def test_every_compiled_catalogue_matches_its_source():
+    # A .po that msgfmt refused leaves the old .mo in place, silently: the
+    # pages then show English for every string added since.
+    for path in CATALOGUES:
+        source = {(e.msgctxt, e.msgid): e.msgstr or dict(e.msgstr_plural).get(0, "")
+                  for e in polib.pofile(str(path)) if e.translated() and not e.obsolete and not e.fuzzy}
+        compiled = {(e.msgctxt, e.msgid): e.msgstr or dict(e.msgstr_plural).get(0, "")
+                    for e in polib.mofile(str(path.with_suffix(".mo"))) if e.msgid}
+        assert source == compiled, path

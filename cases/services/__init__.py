@@ -4,11 +4,18 @@ number sequence. Everything else calls these functions. (The reachability
 flags, written by sending, are the one exception: cases.reachability.)
 
     transitions.py  case_create, case_transition, cases_hold/cases_resume, cases_import_with_history
+    intake.py       case_open (the form, the API), import_check/import_run (a file of cases)
     deadlines.py    calendar_year_save, calendar_recompute_pending, case_deadlines_recompute
-    contacts.py     case_correct_contact, case_unmask, case_resend_status_link
+    contacts.py     case_correct_contact, case_unmask, case_resend_status_link, case_search_log
 """
 
-from cases.services.contacts import case_correct_contact, case_resend_status_link, case_unmask, normalize_contact
+from cases.services.contacts import (
+    case_correct_contact,
+    case_resend_status_link,
+    case_search_log,
+    case_unmask,
+    normalize_contact,
+)
 from cases.services.deadlines import (
     RECOMPUTE_TASK,
     Recomputed,
@@ -16,6 +23,7 @@ from cases.services.deadlines import (
     calendar_year_save,
     case_deadlines_recompute,
 )
+from cases.services.intake import case_open, import_check, import_run
 from cases.services.transitions import (
     BulkResult,
     TransitionRefused,
@@ -41,6 +49,10 @@ __all__ = [
     "case_correct_contact",
     "case_create",
     "case_deadlines_recompute",
+    "case_open",
+    "case_search_log",
+    "import_check",
+    "import_run",
     "case_resend_status_link",
     "case_transition",
     "case_unmask",

@@ -92,3 +92,10 @@ def case_resend_status_link(*, case, actor, at=None):
             "guard",
             _("The borrower has no reachable email or mobile phone; give them the link in person or by phone."),
         )
+
+
+def case_search_log(*, actor, cases, kind):
+    """A search found these cases by the borrower's personal data (a mobile,
+    an ID number's digits, a name): who looked, for which cases, and how, in
+    the access log (PIPL), with the results they were shown."""
+    CaseAccessLog.objects.bulk_create(CaseAccessLog(case=case, user=actor, what=f"search:{kind}") for case in cases)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition
 
 from cases import calendar as business_calendar
-from cases import selectors, sla
+from cases import selectors, signals, sla
 from cases.identity import normalize_id_number, normalize_phone
 from cases.models import Branch, CaseNumberSequence, CaseTransition, LoanCase
 from cases.states import FOUR_EYES, REASON_REQUIRED, CaseState, Transition
@@ -59,12 +59,13 @@ def allocate_case_numbers(year: int, count: int = 1) -> list[str]:
 
 
 def _new_case(*, number, at, branch, officer, borrower_name, borrower_id_number, borrower_phone="",
-              borrower_email="", property_address, loan_amount) -> LoanCase:
+              borrower_email="", property_address, loan_amount, external_ref="") -> LoanCase:
     """A validated, unsaved case in state `submitted`."""
     case = LoanCase(
         number=number,
         branch=branch,
         officer=officer,
+        external_ref=(external_ref or "").strip(),
         borrower_name=borrower_name.strip(),
         borrower_id_number=normalize_id_number(borrower_id_number),
         borrower_phone=normalize_phone(borrower_phone) if borrower_phone else "",
@@ -197,6 +198,7 @@ def case_transition(*, case, name, actor, reason="", payload=None, at=None) -> C
             locked.save()
             record.save()
             notification_services.notices_for_transition(case=locked, record=record)
+            signals.transitions_recorded.send(LoanCase, records=[record])
     except ConcurrentTransition:
         # The row changed between our lock and our save: only possible where
         # select_for_update is a no-op. Nothing was written.
@@ -370,6 +372,7 @@ def _batch(ids, name, actor, reason, at, policies, result):
     )
     CaseTransition.objects.bulk_create(records)
     notices = notification_services.notices_for_transitions(list(zip(changed, records)))
+    signals.transitions_recorded.send(LoanCase, records=records)
     result.changed += len(changed)
     result.notices += len(notices)
 

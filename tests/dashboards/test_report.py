@@ -171,3 +171,17 @@ def test_report_figures_are_cached_for_a_few_minutes_and_say_so(client, supervis
     cache.clear()  # what the expiry does after REPORT_CACHE_SECONDS
     fresh = report(client)
     assert fresh.context["sections"]["overdue_branch"]["rows"] != first.context["sections"]["overdue_branch"]["rows"]
+
+
+def test_an_exported_name_that_looks_like_a_formula_stays_text(client, officer, figures, branch_a):
+    # A branch renamed in the admin to a spreadsheet formula must not become a
+    # live link in the file a supervisor opens.
+    branch_a.name = '=HYPERLINK("http://evil.example/","click")'
+    branch_a.save()
+    client.force_login(officer)
+    with time_machine.travel(NOW, tick=False):
+        response = client.get(reverse("cases:overdue_export", args=["xlsx"]))
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    branches = {row[6] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert branches == {"'" + branch_a.name}
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)

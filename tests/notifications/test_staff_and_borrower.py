@@ -10,6 +10,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.urls import reverse
+from django_q.models import Schedule
 
 from cases import services, sla
 from cases.models import LoanCase
@@ -228,14 +229,13 @@ def test_the_commands_show_the_backlog_requeue_and_send_a_test_message(case, off
 
 
 def test_setup_schedules_creates_the_sweeper_every_minute(db):
-    from django_q.models import Schedule
-
     call_command("setup_schedules", stdout=StringIO())
     call_command("setup_schedules", stdout=StringIO())  # idempotent
     sweeper = Schedule.objects.get(func="notifications.tasks.sweep")
     assert (sweeper.schedule_type, sweeper.minutes) == (Schedule.MINUTES, 1)
     assert Schedule.objects.filter(func="cases.tasks.recompute_deadlines").exists()
-    assert Schedule.objects.count() == 4  # the hold reminders are part of the silence rule now
+    assert Schedule.objects.filter(func="api.tasks.sweep_webhooks", minutes=1).exists()  # events out
+    assert Schedule.objects.count() == 6  # the hold reminders are part of the silence rule now
 
 
 # --- A borrower's question the officer could not answer by phone ---------------

@@ -8,6 +8,9 @@ SCHEDULES = {
     "notifications: escalate unacknowledged notices": ("notifications.tasks.escalate_unacknowledged", 60),
     # Mends a deadline computed on a calendar snapshot from before an announcement.
     "cases: recompute estimated deadlines": ("cases.tasks.recompute_deadlines", 60),
+    # The integration API's events out, and the answers it keeps for retries.
+    "api: sweep webhook deliveries": ("api.tasks.sweep_webhooks", 1),
+    "api: forget idempotency keys older than a day": ("api.tasks.forget_idempotency_keys", 60),
 }
 
 
@@ -21,6 +24,7 @@ class Command(BaseCommand):
         # another, like the hold reminders into the silence rule).
         gone = Schedule.objects.filter(func__startswith="notifications.").exclude(name__in=SCHEDULES)
         gone = gone | Schedule.objects.filter(func__startswith="cases.").exclude(name__in=SCHEDULES)
+        gone = gone | Schedule.objects.filter(func__startswith="api.").exclude(name__in=SCHEDULES)
         for schedule in gone:
             self.stdout.write(f"removed: {schedule.name}")
             schedule.delete()

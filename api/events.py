@@ -1,0 +1,96 @@
+"""Events out: the bank's other systems hear what the borrower hears.
+
+On every change of state and every notice outcome, one WebhookDelivery per
+subscribed client whose branches include the case is written inside the
+transaction of the change (the domain's signals run there): the event
+commits with the change or not at all, and is then POSTed, signed, with
+retries (api.webhooks)."""
+
+from django.db import transaction
+from django.dispatch import receiver
+from django.utils import timezone
+
+from api import webhooks
+from api.models import ApiClient, WebhookDelivery
+from cases.signals import transitions_recorded
+from notifications.models import Notification, NotificationStatus
+from notifications.signals import notice_status_changed
+
+# Outcomes worth telling: the notice reached the borrower, was seen, or ended
+# without reaching them (a person takes over).
+NOTICE_OUTCOMES = {
+    NotificationStatus.DELIVERED, NotificationStatus.READ, NotificationStatus.ACKNOWLEDGED,
+    NotificationStatus.FAILED, NotificationStatus.BOUNCED,
+}
+
+
+def _subscribers():
+    return list(
+        ApiClient.objects.filter(revoked_at__isnull=True, user__is_active=True).exclude(webhook_url="")
+        .select_related("user")
+    )
+
+
+def _for_branch(clients, branch_id):
+    return [c for c in clients if c.branch_id is None or c.branch_id == branch_id]
+
+
+def _write(rows):
+    if not rows:
+        return
+    deliveries = WebhookDelivery.objects.bulk_create(rows)
+    ids = [d.pk for d in deliveries]
+    transaction.on_commit(lambda: webhooks.queue(ids))
+
+
+@receiver(transitions_recorded)
+def on_transitions(sender, records, **kwargs):
+    clients = _subscribers()
+    if not clients:
+        return
+    now = timezone.now()
+    rows = []
+    for record in records:
+        case = record.case
+        data = {
+            "case": case.number,
+            "external_ref": case.external_ref,
+            "transition": record.transition,
+            "from": record.source,
+            "to": record.target,
+            "at": record.created_at.isoformat(),
+            "by": record.actor.get_username(),
+            "reason": record.reason,
+            "due_date": webhooks.due_date(record.due_at),
+            "deadline_provisional": record.deadline_provisional,
+        }
+        for client in _for_branch(clients, case.branch_id):
+            rows.append(WebhookDelivery(client=client, event="case.transition", payload=data, created_at=now,
+                                        next_attempt_at=now))
+    _write(rows)
+
+
+@receiver(notice_status_changed)
+def on_notice(sender, notification_id, status, event, at, **kwargs):
+    if status not in NOTICE_OUTCOMES:
+        return
+    clients = _subscribers()
+    if not clients:
+        return
+    notice = Notification.objects.select_related("case").only(
+        "uuid", "key", "channel", "case__number", "case__external_ref", "case__branch_id"
+    ).get(pk=notification_id)
+    data = {
+        "case": notice.case.number,
+        "external_ref": notice.case.external_ref,
+        "notice": str(notice.uuid),
+        "news": notice.key,
+        "channel": notice.channel,
+        "status": status,
+        "at": at.isoformat(),
+    }
+    now = timezone.now()
+    _write([
+        WebhookDelivery(client=client, event="notice.outcome", payload=data, created_at=now, next_attempt_at=now)
+        for client in _for_branch(clients, notice.case.branch_id)
+    ])

@@ -1,0 +1,39 @@
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from api.models import ApiClient
+from tests.api.conftest import Api
+
+pytestmark = pytest.mark.django_db
+
+
+def create(*args):
+    out = io.StringIO()
+    call_command("api_client_create", *args, stdout=out)
+    return out.getvalue().strip().splitlines()
+
+
+def test_it_prints_a_working_token_once_as_the_last_line(branch_a, officer):
+    lines = create("Loan origination", "--branch", "a", "--create", "--transitions", "sign", "start_review")
+    token = lines[-1]
+    client = ApiClient.objects.get(name="Loan origination")
+    assert client.branch == branch_a and client.transitions == ["sign", "start_review"] and client.may_create
+    assert token.startswith("lf_") and token not in client.token_hash
+    assert Api(token).get("/api/v1/cases/").status_code == 200
+
+
+def test_it_prints_the_webhook_secret_once(branch_a):
+    lines = create("CRM", "--all-branches", "--webhook-url", "https://crm.bank.example/hook")
+    client = ApiClient.objects.get(name="CRM")
+    assert client.branch is None
+    assert f"Webhook signing secret (shown once): {client.webhook_secret}" in lines
+
+
+def test_it_refuses_an_unknown_branch_or_a_name_in_use(branch_a):
+    with pytest.raises(CommandError, match="No branch"):
+        create("X", "--branch", "ZZ")
+    create("X", "--branch", "A")
+    with pytest.raises(CommandError, match="exists already"):
+        create("X", "--branch", "A")
