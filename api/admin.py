@@ -1,17 +1,33 @@
+from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from api import services, webhooks
 from api.models import ApiClient, WebhookDelivery
+from cases.states import Transition
+
+
+class ApiClientForm(forms.ModelForm):
+    transitions = forms.MultipleChoiceField(
+        label=_("transitions it may fire"), choices=Transition.choices, required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = ApiClient
+        fields = ["name", "may_create", "may_correct_contact", "transitions", "webhook_url"]
 
 
 @admin.register(ApiClient)
 class ApiClientAdmin(admin.ModelAdmin):
+    form = ApiClientForm
     list_display = ["name", "branch", "may_create", "may_correct_contact", "webhook_url", "created_at", "last_used_at",
                     "revoked_at"]
     list_filter = ["branch", "revoked_at"]
-    readonly_fields = ["user", "token_prefix", "created_at", "last_used_at", "revoked_at"]
+    # The branch is its service account's scope: fixed at creation (a new
+    # client for another branch), so the two never drift apart.
+    readonly_fields = ["branch", "user", "token_prefix", "created_at", "last_used_at", "revoked_at"]
     fields = ["name", "branch", "user", "may_create", "may_correct_contact", "transitions", "webhook_url",
               "token_prefix", "created_at", "last_used_at", "revoked_at"]
     actions = ["revoke", "new_webhook_secret"]
@@ -19,6 +35,14 @@ class ApiClientAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         # A new client's token is shown once, by manage.py api_client_create.
         return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if obj.webhook_url and not obj.webhook_secret:
+            secret = services.client_webhook_secret_new(obj)
+            self.message_user(request, _("%(client)s: the webhook secret is %(secret)s — give it to the system's "
+                                         "operators now; it is not shown again.")
+                              % {"client": obj, "secret": secret}, messages.WARNING)
 
     def has_delete_permission(self, request, obj=None):
         return False  # its changes are audited under its service account: revoke instead

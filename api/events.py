@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from api import webhooks
 from api.models import ApiClient, WebhookDelivery
+from cases import selectors as case_selectors
 from cases.signals import transitions_recorded
 from notifications.models import Notification, NotificationStatus
 from notifications.signals import notice_status_changed
@@ -27,12 +28,14 @@ NOTICE_OUTCOMES = {
 def _subscribers():
     return list(
         ApiClient.objects.filter(revoked_at__isnull=True, user__is_active=True).exclude(webhook_url="")
-        .select_related("user")
+        .select_related("user").prefetch_related("user__groups")
     )
 
 
-def _for_branch(clients, branch_id):
-    return [c for c in clients if c.branch_id is None or c.branch_id == branch_id]
+def _for_case(clients, case):
+    # The client's service account decides, as for every read: events go
+    # exactly where the API would answer for the case.
+    return [c for c in clients if case_selectors.user_can_access_case(c.user, case)]
 
 
 def _write(rows):
@@ -58,13 +61,13 @@ def on_transitions(sender, records, **kwargs):
             "transition": record.transition,
             "from": record.source,
             "to": record.target,
-            "at": record.created_at.isoformat(),
+            "at": timezone.localtime(record.created_at).isoformat(),
             "by": record.actor.get_username(),
             "reason": record.reason,
             "due_date": webhooks.due_date(record.due_at),
             "deadline_provisional": record.deadline_provisional,
         }
-        for client in _for_branch(clients, case.branch_id):
+        for client in _for_case(clients, case):
             rows.append(WebhookDelivery(client=client, event="case.transition", payload=data, created_at=now,
                                         next_attempt_at=now))
     _write(rows)
@@ -87,10 +90,10 @@ def on_notice(sender, notification_id, status, event, at, **kwargs):
         "news": notice.key,
         "channel": notice.channel,
         "status": status,
-        "at": at.isoformat(),
+        "at": timezone.localtime(at).isoformat(),
     }
     now = timezone.now()
     _write([
         WebhookDelivery(client=client, event="notice.outcome", payload=data, created_at=now, next_attempt_at=now)
-        for client in _for_branch(clients, notice.case.branch_id)
+        for client in _for_case(clients, notice.case)
     ])

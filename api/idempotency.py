@@ -32,7 +32,10 @@ def _replay(stored, fingerprint):
     if stored.request_hash != fingerprint:
         raise Problem(422, "idempotency_key_reused",
                       _("This Idempotency-Key was already used with another request; use a new key."))
-    return Response(stored.response, status=stored.status_code, headers={"Idempotent-Replayed": "true"})
+    headers = {"Idempotent-Replayed": "true"}
+    if stored.status_code == 201 and isinstance(stored.response, dict) and stored.response.get("url"):
+        headers["Location"] = stored.response["url"]  # as the first answer said
+    return Response(stored.response, status=stored.status_code, headers=headers)
 
 
 def run(request, write):
@@ -47,9 +50,17 @@ def run(request, write):
     stored = IdempotencyKey.objects.filter(client=client, key=key, created_at__gte=now - KEEP).first()
     if stored is not None:
         return _replay(stored, fingerprint)
+    return claim_and_write(request, write, client, key, fingerprint, now)
+
+
+def claim_and_write(request, write, client, key, fingerprint, now):
+    """The write under a claimed key. Also right when another request with
+    the key committed after our first look (it replays that answer)."""
     try:
         with transaction.atomic():
-            IdempotencyKey.objects.filter(client=client, key=key).delete()  # expired
+            # An expired key of the same name is free again. (Only an expired
+            # one: a key a concurrent request committed a moment ago stays.)
+            IdempotencyKey.objects.filter(client=client, key=key, created_at__lt=now - KEEP).delete()
             # The key is claimed before the write: a second request with it
             # waits at the unique index until this one commits (then replays
             # its answer) or rolls back (then does the write itself).

@@ -3,7 +3,9 @@
 and a `detail` in the caller's language (Accept-Language; Chinese by
 default), and for bad input the message of each field in `errors`."""
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -26,6 +28,13 @@ REFUSAL_STATUS = {
     "reason_required": status.HTTP_400_BAD_REQUEST,
     "sla_policy": status.HTTP_409_CONFLICT,
 }
+# Titles by code where the status alone would mislead (a duplicate is a 409
+# too, but not a state problem).
+CODE_TITLES = {
+    "duplicate": gettext_lazy("This already exists."),
+    "idempotency_key_reused": gettext_lazy("This Idempotency-Key was used for another request."),
+    "too_large": gettext_lazy("The request is too large."),
+}
 TITLES = {
     400: gettext_lazy("The request is not valid."),
     401: gettext_lazy("Authentication is needed."),
@@ -34,6 +43,7 @@ TITLES = {
     405: gettext_lazy("Method not allowed."),
     406: gettext_lazy("Not acceptable."),
     409: gettext_lazy("The case is not in a state that allows this."),
+    413: gettext_lazy("The request is too large."),
     415: gettext_lazy("Send JSON."),
     422: gettext_lazy("This Idempotency-Key was used for another request."),
     429: gettext_lazy("Too many requests."),
@@ -51,7 +61,7 @@ class Problem(exceptions.APIException):
 def problem_response(http_status, code, detail, **extra) -> Response:
     body = {
         "type": f"urn:loanflow:problem:{code}",
-        "title": str(TITLES.get(http_status, _("Error."))),
+        "title": str(CODE_TITLES.get(code) or TITLES.get(http_status, _("Error."))),
         "status": http_status,
         "detail": str(detail),
         "code": code,
@@ -82,6 +92,11 @@ def handler(exc, context):
             400 if code == "invalid" else 409, code, _("Some fields are not valid; see errors."),
             errors=_field_errors(errors),
         )
+    elif isinstance(exc, RequestDataTooBig):
+        response = problem_response(413, "too_large", _("The request body is larger than %(mb)s MB.")
+                                    % {"mb": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024) or 1})
+    elif isinstance(exc, exceptions.ParseError):
+        response = problem_response(400, "malformed", _("The body is not valid JSON."))
     elif isinstance(exc, exceptions.ValidationError):
         response = problem_response(400, "invalid", _("Some fields are not valid; see errors."),
                                     errors=_field_errors(exc.detail))

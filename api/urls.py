@@ -1,18 +1,23 @@
-from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from api import views
+from api.schema import DESCRIPTION
 
 app_name = "api"
 
+# The trailing slash is optional: an integration that leaves it off must not
+# meet Django's APPEND_SLASH redirect, which drops a POST's body.
 urlpatterns = [
-    path("v1/cases/", views.cases, name="cases"),
-    path("v1/cases/<str:number>/", views.case, name="case"),
-    path("v1/cases/<str:number>/transitions/", views.case_transition, name="case_transition"),
-    path("v1/cases/<str:number>/contact/", views.case_contact, name="case_contact"),
-    # The schema and its documentation pages, served with their own
+    re_path(r"^v1/cases/?$", views.cases, name="cases"),
+    re_path(r"^v1/cases/(?P<number>[^/]+)/?$", views.case, name="case"),
+    re_path(r"^v1/cases/(?P<number>[^/]+)/transitions/?$", views.case_transition, name="case_transition"),
+    re_path(r"^v1/cases/(?P<number>[^/]+)/contact/?$", views.case_contact, name="case_contact"),
+    # The schema and its documentation page, served with their own
     # JavaScript and CSS (drf-spectacular-sidecar): no CDN.
-    path("v1/schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
+    path("v1/schema/", SpectacularAPIView.as_view(api_version="v1", custom_settings={"DESCRIPTION": DESCRIPTION}),
+         name="schema"),
     path("v1/docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("v1/redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    # Anything else under /api/ is a problem document too, not an HTML page.
+    re_path(r"^.*$", views.not_found, name="not_found"),
 ]

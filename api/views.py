@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.decorators import api_view
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
@@ -32,9 +32,20 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 )
 
 
+# Every operation may also answer these (wrong method, not JSON, too large).
+ALWAYS = (405, 406, 413, 415)
+
+
 def _problems(*statuses):
     return {(code, MEDIA_TYPE): OpenApiResponse(ProblemSerializer, description="A problem document (RFC 9457).")
-            for code in statuses}
+            for code in statuses + ALWAYS}
+
+
+REPLAYED = OpenApiParameter(
+    "Idempotent-Replayed", OpenApiTypes.STR, OpenApiParameter.HEADER, response=True,
+    description="\"true\" when this is the stored answer to an earlier request with the same Idempotency-Key.",
+)
+
 
 
 def _case_or_404(request, number) -> LoanCase:
@@ -86,7 +97,9 @@ CASE_PAGE = inline_serializer(
 @extend_schema(
     methods=["GET"], operation_id="cases_list", summary="List cases",
     description="Cases in the client's branches, oldest first, a page at a time (cursor pagination: follow "
-                "`next`). To follow changes, remember when you asked and pass it as `updated_since` next time.",
+                "`next`). To follow changes, pass `updated_since`: the start of your previous sync minus 5 minutes "
+                "(a change is stamped before its transaction commits, so a slow one can appear a little late), "
+                "and dedupe by `number`.",
     parameters=[CaseListQuery],
     responses={200: CASE_PAGE, **_problems(400, 401, 404)},
 )
@@ -94,7 +107,7 @@ CASE_PAGE = inline_serializer(
     methods=["POST"], operation_id="cases_create", summary="Open a case",
     description="Opens a case in state `submitted`, with its first deadline. The borrower hears from the bank "
                 "once the signing is recorded.",
-    parameters=[IDEMPOTENCY_HEADER], request=CaseCreateSerializer,
+    parameters=[IDEMPOTENCY_HEADER, REPLAYED], request=CaseCreateSerializer,
     responses={201: CaseDetailSerializer, **_problems(400, 401, 403, 404, 409, 422)},
 )
 @api_view(["GET", "POST"])
@@ -131,9 +144,17 @@ def _create(request):
             raise Problem(400, "invalid", _("Some fields are not valid; see errors."),
                           errors={"branch": [_("Give the branch code: this client serves every branch.")]})
         fields["branch"] = client.branch.code
-    case = services.case_open(actor=client.user, data=fields)
+    case = services.case_open(actor=client.user, data=fields, via="api")
     case = selectors.case_for_client(client, case.number)
     return _detail(case, status=201, headers={"Location": reverse("api:case", args=[case.number])})
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
+@authentication_classes([])
+@permission_classes([])
+def not_found(request, *args, **kwargs):
+    raise Problem(404, "not_found", _("There is no such address in the API; see /api/v1/docs/."))
 
 
 @extend_schema(
@@ -152,7 +173,7 @@ def case(request, number):
     description="Fires a transition through the same checks as a person's click (state, permission, four-eyes, "
                 "reason, guards); the borrower is told. Refusals carry the service's code: wrong_state, "
                 "permission, four_eyes, reason_required, guard, conflict.",
-    parameters=[IDEMPOTENCY_HEADER], request=TransitionSerializer,
+    parameters=[IDEMPOTENCY_HEADER, REPLAYED], request=TransitionSerializer,
     responses={200: CaseDetailSerializer, **_problems(400, 401, 403, 404, 409, 422)},
 )
 @api_view(["POST"])
@@ -186,7 +207,7 @@ def _transition(request, number):
     operation_id="cases_correct_contact", summary="Correct the borrower's mobile or email",
     description="After the bank verified it with the borrower: the latest news that did not reach them goes to "
                 "the new contact. The audit log keeps old and new masked.",
-    parameters=[IDEMPOTENCY_HEADER], request=ContactSerializer,
+    parameters=[IDEMPOTENCY_HEADER, REPLAYED], request=ContactSerializer,
     responses={200: CaseDetailSerializer, **_problems(400, 401, 403, 404, 422)},
 )
 @api_view(["POST"])

@@ -74,8 +74,10 @@ def send(delivery_id):
         return None
     delivery = WebhookDelivery.objects.select_related("client").get(pk=delivery_id)
     client = delivery.client
-    if not client.webhook_url or client.revoked_at is not None:
-        return _finish(delivery, WebhookDelivery.Status.FAILED, "the client has no webhook URL or was revoked")
+    if not client.webhook_url or not client.webhook_secret or not client.is_active:
+        # Never sent unsigned (an empty secret signs nothing), nor to a revoked client.
+        return _finish(delivery, WebhookDelivery.Status.FAILED,
+                       "the client has no webhook URL or secret, or was revoked")
     body = body_of(delivery)
     timestamp = str(int(now.timestamp()))
     headers = {
@@ -124,7 +126,11 @@ def sweep(now=None) -> dict:
     """Queue due deliveries again and free the claims of dead workers."""
     now = now or timezone.now()
     stale = WebhookDelivery.objects.filter(status=WebhookDelivery.Status.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT)
-    freed = stale.update(status=WebhookDelivery.Status.QUEUED, claimed_at=None, next_attempt_at=now)
+    freed = 0
+    for delivery in stale.select_related("client")[:SWEEP_BATCH]:
+        # A receiver that hangs past the task's timeout counts as a failed
+        # attempt: back-off, and an end after MAX_ATTEMPTS.
+        freed += _failed(delivery, "no answer before the worker's time ran out") is not None
     due = list(
         WebhookDelivery.objects.filter(status=WebhookDelivery.Status.QUEUED, next_attempt_at__lte=now)
         # A fresh row was queued by its transaction's on_commit hook.

@@ -167,6 +167,14 @@ class LoanCase(ConcurrentTransitionMixin, models.Model):
     # The loan origination system's own reference: what an import or the API
     # matches on, so the same case is never created twice (unique per branch).
     external_ref = models.CharField(_("external reference"), max_length=64, blank=True, default="")
+    # Who opened the case, and how: the staff form, the API (its service
+    # account) or a file import. Empty for demo data and older cases.
+    opened_by = models.ForeignKey(
+        User, verbose_name=_("opened by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    opened_via = models.CharField(_("opened via"), max_length=10, blank=True, default="", choices=[
+        ("form", _("the new-case form")), ("api", _("the integration API")), ("import", _("a file import")),
+    ])
     needs_attention = models.BooleanField(_("needs attention"), default=False)
     email_unreachable = models.BooleanField(_("email unreachable"), default=False)
     phone_unreachable = models.BooleanField(_("phone unreachable"), default=False)

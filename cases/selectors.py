@@ -40,7 +40,7 @@ def user_can_access_case(user, case) -> bool:
 
 def case_get_for_user(user, number):
     """The case with this number if the user may see it, else LoanCase.DoesNotExist."""
-    return cases_for_user(user).select_related("branch", "officer").get(number=number)
+    return cases_for_user(user).select_related("branch", "officer", "opened_by").get(number=number)
 
 
 def _open(queryset):

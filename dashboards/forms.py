@@ -256,5 +256,6 @@ class ImportUploadForm(forms.Form):
 class SearchForm(forms.Form):
     q = forms.CharField(
         label=_("Search"), max_length=100, required=False,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("case number, name, mobile or last 4 digits")}),
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off",
+                                      "placeholder": _("case number, name, mobile or last 4 digits")}),
     )

@@ -325,6 +325,8 @@ def case_timeline(case) -> list[TimelineEntry]:
     entries += [TimelineEntry(c.created_at, "deadline", c) for c in changes]
     corrections = case.contact_corrections.select_related("actor").order_by("created_at", "id")
     entries += [TimelineEntry(c.created_at, "contact", c) for c in corrections]
-    order = {"transition": 0, "deadline": 1, "contact": 2, "notice": 3, "task": 4}
+    # How the case was opened: its first entry (the bottom of the list).
+    entries.append(TimelineEntry(case.created_at, "opened", case))
+    order = {"transition": 0, "deadline": 1, "contact": 2, "notice": 3, "task": 4, "opened": 9}
     entries.sort(key=lambda e: (e.at, -order[e.kind]), reverse=True)
     return entries

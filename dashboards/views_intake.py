@@ -9,7 +9,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -22,17 +21,9 @@ from dashboards.forms import ImportUploadForm, NewCaseForm, SearchForm
 
 SEARCH_LIMIT = 50
 PROBLEMS_PER_PAGE = 100
-COLUMN_LABELS = {
-    "external_ref": gettext_lazy("external reference"),
-    "branch": gettext_lazy("branch"),
-    "officer": gettext_lazy("officer"),
-    "borrower_name": gettext_lazy("borrower name"),
-    "borrower_id_number": gettext_lazy("resident ID number"),
-    "borrower_phone": gettext_lazy("mobile phone"),
-    "borrower_email": gettext_lazy("email"),
-    "property_address": gettext_lazy("property address"),
-    "loan_amount": gettext_lazy("loan amount (CNY)"),
-}
+# A report names the columns as the template's headers do: the user has
+# that file open beside it.
+COLUMN_LABELS = {field: aliases[1] for field, aliases in importing.COLUMNS.items()}
 
 
 # --- A new case -------------------------------------------------------------------------
@@ -46,8 +37,10 @@ def case_new(request):
             case = services.case_open(actor=request.user, data=form.service_data())
         except ValidationError as invalid:
             form.add_service_errors(invalid)
-        except TransitionRefused:
-            raise PermissionDenied from None
+        except TransitionRefused as refused:
+            if refused.code == "permission":
+                raise PermissionDenied from None
+            form.add_error(None, refused.message)  # e.g. no deadline rule for a new case yet
         else:
             messages.success(request, _("Case %(number)s is open. Record the signing when the borrower has signed.")
                              % {"number": case.number})
@@ -135,7 +128,9 @@ def case_import_template(request, kind):
 @never_cache  # results hold names and masked contacts
 @login_required
 def case_search(request):
-    form = SearchForm(request.GET or None)
+    # POSTed: a full ID number or mobile in a URL would stay in proxy and
+    # server access logs and in the browser's history.
+    form = SearchForm(request.POST or None)
     kind, found, more = None, [], False
     if form.is_valid() and form.cleaned_data["q"]:
         kind, cases = case_selectors.case_search(request.user, form.cleaned_data["q"])

@@ -151,6 +151,7 @@ SESSION_SAVE_EVERY_REQUEST = True
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMS_URLFIELD_ASSUME_HTTPS = True  # a URL typed without a scheme is https (Django 6's default)
 FORMAT_MODULE_PATH = ["loanflow.formats"]  # amounts as 1,250,000.00 in Chinese too
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
@@ -285,14 +286,12 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "loanflow integration API",
-    "DESCRIPTION": "Cases in and out for the bank's other systems: open cases, follow them, change their state, "
-                   "correct contacts; events out by signed webhooks. Errors are RFC 9457 problem documents.",
+    # The description (errors, retries, events out) is api.schema.DESCRIPTION.
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_AUTHENTICATION": [],  # the schema and its pages are public: they hold no data
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "CaseStateEnum": "cases.states.CaseState",

@@ -23,7 +23,7 @@ from cases.services.deadlines import (
     calendar_year_save,
     case_deadlines_recompute,
 )
-from cases.services.intake import case_open, import_check, import_run
+from cases.services.intake import case_open, import_check, import_run, imports_forget_unimported
 from cases.services.transitions import (
     BulkResult,
     TransitionRefused,
@@ -53,6 +53,7 @@ __all__ = [
     "case_search_log",
     "import_check",
     "import_run",
+    "imports_forget_unimported",
     "case_resend_status_link",
     "case_transition",
     "case_unmask",

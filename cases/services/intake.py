@@ -7,6 +7,7 @@ the user's language, one message per field, and writes nothing; a file is
 imported whole or not at all.
 """
 
+import datetime
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -26,7 +27,7 @@ from cases.identity import (
     validate_id_number,
 )
 from cases.models import Branch, CaseImport, LoanCase, Role, User
-from cases.services.transitions import _refuse, case_create, cases_import_with_history
+from cases.services.transitions import TransitionRefused, _refuse, case_create, cases_import_with_history
 
 FIELDS = ("external_ref", "branch", "officer", "borrower_name", "borrower_id_number", "borrower_phone",
           "borrower_email", "property_address", "loan_amount")
@@ -61,7 +62,7 @@ def _clean(actor, data, lookups) -> tuple[dict, dict]:
     if branch is None:
         errors["branch"] = _("No branch has the code “%(code)s”.") % {"code": text["branch"]}
     elif not (actor.is_head_office or actor.branch_id == branch.pk):
-        errors["branch"] = _("You may not open cases in %(branch)s.") % {"branch": branch.name}
+        errors["branch"] = _("You may not open cases in branch “%(code)s”.") % {"code": text["branch"]}
     fields["branch"] = branch
 
     officer = lookups.officers.get(text["officer"])
@@ -95,6 +96,8 @@ def _clean(actor, data, lookups) -> tuple[dict, dict]:
     if text["borrower_email"]:
         try:
             validate_email(text["borrower_email"])
+            if len(text["borrower_email"]) > 254:
+                raise ValidationError("too long")
         except ValidationError:
             errors["borrower_email"] = _("This is not an email address.")
     if not text["borrower_phone"] and not text["borrower_email"]:
@@ -127,7 +130,7 @@ def _shown(field, value) -> str:
 # --- One case -------------------------------------------------------------------------
 
 
-def case_open(*, actor, data, at=None) -> LoanCase:
+def case_open(*, actor, data, at=None, via="form") -> LoanCase:
     """Open a case in state `submitted` from `data` (FIELDS, as text: branch
     code, officer login). ValidationError({field: message}) on bad input,
     TransitionRefused("permission") if the actor may not open cases."""
@@ -145,7 +148,7 @@ def case_open(*, actor, data, at=None) -> LoanCase:
         raise ValidationError(errors)
     try:
         with transaction.atomic():
-            return case_create(at=at, **fields)
+            return case_create(at=at, opened_by=actor, opened_via=via, **fields)
     except IntegrityError:
         # The same reference opened by another request a moment ago.
         raise ValidationError(
@@ -158,14 +161,14 @@ def case_open(*, actor, data, at=None) -> LoanCase:
 
 
 def _existing_refs(pairs):
-    """{(branch id, external ref): case number} of the pairs already in use."""
+    """{(branch id, external ref): (case number, its ID number)} of the pairs already in use."""
     found = {}
     refs = sorted({ref for _branch, ref in pairs})
     for start in range(0, len(refs), 2000):
         rows = LoanCase.objects.filter(external_ref__in=refs[start:start + 2000]).values_list(
-            "branch_id", "external_ref", "number"
+            "branch_id", "external_ref", "number", "borrower_id_number"
         )
-        found.update({(branch, ref): number for branch, ref, number in rows})
+        found.update({(branch, ref): (number, id_number) for branch, ref, number, id_number in rows})
     return found
 
 
@@ -175,6 +178,9 @@ def _check_rows(actor, rows):
     checked, problems = [], []
     for row in rows:
         fields, errors = _clean(actor, row, lookups)
+        if row.get("id_number_was_a_number"):
+            errors["borrower_id_number"] = _("Excel stored this ID number as a number and changed its last digits: "
+                                             "format the column as Text and type the number again.")
         if not fields["external_ref"] and "external_ref" not in errors:
             errors["external_ref"] = _("Enter the origination system's reference: it keeps a second import of "
                                        "the same file from opening the case twice.")
@@ -188,7 +194,15 @@ def _check_rows(actor, rows):
     for row, fields in checked:
         key = (fields["branch"].pk, fields["external_ref"])
         if key in existing_refs:
-            existing.append((row["row"], existing_refs[key]))
+            number, id_number = existing_refs[key]
+            if id_number != fields["borrower_id_number"]:
+                # The same reference for another borrower: a mistake in one of
+                # the two systems, not a second import of the same case.
+                problems.append({"row": row["row"], "column": "external_ref", "value": fields["external_ref"],
+                                 "message": _("This reference is case %(number)s, of another borrower (the ID "
+                                              "numbers differ).") % {"number": number}})
+            else:
+                existing.append((row["row"], number))
         elif key in first_row:
             problems.append({"row": row["row"], "column": "external_ref", "value": fields["external_ref"],
                              "message": _("The same reference as row %(row)s.") % {"row": first_row[key]}})
@@ -229,13 +243,33 @@ def import_run(*, actor, case_import, at=None) -> CaseImport:
     except IntegrityError:
         # Another import or request opened one of these references while this
         # one was writing: nothing of this file was written.
-        CaseImport.objects.filter(pk=case_import.pk, status=CaseImport.Status.CHECKED).update(
-            status=CaseImport.Status.REFUSED, rows=[],
-            problems=[{"row": 0, "column": "", "value": "",
-                       "message": _("Some of these cases were opened elsewhere during the import; nothing was "
-                                    "imported. Check the file again.")}],
-        )
-        return CaseImport.objects.get(pk=case_import.pk)
+        return _refused(case_import, _("Some of these cases were opened elsewhere during the import; nothing was "
+                                       "imported. Check the file again."))
+    except (ValidationError, TransitionRefused) as refused:
+        # A check the rows passed but a case did not (e.g. no deadline rule
+        # for a new case): nothing was written.
+        message = refused.message if isinstance(refused, TransitionRefused) else "; ".join(refused.messages)
+        return _refused(case_import, _("Nothing was imported: %(reason)s") % {"reason": message})
+
+
+def _refused(case_import, message):
+    CaseImport.objects.filter(pk=case_import.pk, status=CaseImport.Status.CHECKED).update(
+        status=CaseImport.Status.REFUSED, rows=[], problems=[{"row": 0, "column": "", "value": "", "message": message}],
+    )
+    return CaseImport.objects.get(pk=case_import.pk)
+
+
+def imports_forget_unimported(now=None) -> int:
+    """A file checked a day ago and never imported: its rows (ID numbers,
+    mobiles) are not kept; it must be checked again. A schedule runs this."""
+    now = now or timezone.now()
+    return CaseImport.objects.filter(
+        status=CaseImport.Status.CHECKED, created_at__lt=now - datetime.timedelta(hours=24)
+    ).update(
+        status=CaseImport.Status.REFUSED, rows=[],
+        problems=[{"row": 0, "column": "", "value": "",
+                   "message": _("Not imported within a day of the check; check the file again.")}],
+    )
 
 
 def _import_locked(actor, case_import, at):
@@ -258,7 +292,7 @@ def _import_locked(actor, case_import, at):
         histories = []
         for row in new:
             fields, _errors = _clean(actor, row, lookups)
-            histories.append(({**fields, "at": at}, []))
+            histories.append(({**fields, "at": at, "opened_by": actor, "opened_via": "import"}, []))
         created = cases_import_with_history(histories)
         numbers = LoanCase.objects.filter(id__gt=before, created_at=at).aggregate(first=Min("number"), last=Max("number"))
         locked.status, locked.rows, locked.imported_at = CaseImport.Status.IMPORTED, [], at

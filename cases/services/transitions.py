@@ -59,13 +59,16 @@ def allocate_case_numbers(year: int, count: int = 1) -> list[str]:
 
 
 def _new_case(*, number, at, branch, officer, borrower_name, borrower_id_number, borrower_phone="",
-              borrower_email="", property_address, loan_amount, external_ref="") -> LoanCase:
+              borrower_email="", property_address, loan_amount, external_ref="", opened_by=None,
+              opened_via="") -> LoanCase:
     """A validated, unsaved case in state `submitted`."""
     case = LoanCase(
         number=number,
         branch=branch,
         officer=officer,
         external_ref=(external_ref or "").strip(),
+        opened_by=opened_by,
+        opened_via=opened_via,
         borrower_name=borrower_name.strip(),
         borrower_id_number=normalize_id_number(borrower_id_number),
         borrower_phone=normalize_phone(borrower_phone) if borrower_phone else "",
@@ -76,7 +79,8 @@ def _new_case(*, number, at, branch, officer, borrower_name, borrower_id_number,
         created_at=at,
     )
     # branch and officer come from code, not from input: no lookup to validate them.
-    case.full_clean(exclude=["number", "status", "branch", "officer"], validate_unique=False, validate_constraints=False)
+    case.full_clean(exclude=["number", "status", "branch", "officer", "opened_by"], validate_unique=False,
+                    validate_constraints=False)
     return case
 
 
@@ -106,7 +110,7 @@ def check_transition(case, name, actor, reason=""):
     if spec is None or not meta.has_transition(case.status):
         _refuse(
             "wrong_state",
-            _("A case that is “%(state)s” cannot be given “%(transition)s”.")
+            _("“%(transition)s” is not possible while the case is “%(state)s”.")
             % {"state": case.get_status_display(), "transition": Transition(name).label},
         )
     if not actor.is_active or not spec.has_perm(case, actor):

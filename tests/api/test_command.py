@@ -2,7 +2,9 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
+from api import services
 from api.models import ApiClient
 from tests.api.conftest import Api
 
@@ -37,3 +39,17 @@ def test_it_refuses_an_unknown_branch_or_a_name_in_use(branch_a):
     create("X", "--branch", "A")
     with pytest.raises(CommandError, match="exists already"):
         create("X", "--branch", "A")
+
+
+def test_the_admin_gives_a_webhook_url_its_secret_and_keeps_the_branch(client, django_user_model, branch_a, branch_b):
+    api_client, _token = services.client_create(name="CRM", branch=branch_a)
+    assert api_client.webhook_secret == ""
+    admin = django_user_model.objects.create_superuser("root", "root@bank.example", "pw-for-the-test-1")
+    client.force_login(admin)
+    url = reverse("admin:api_apiclient_change", args=[api_client.pk])
+    response = client.post(url, {"name": "CRM", "transitions": ["sign"], "webhook_url": "https://crm.bank.example/h",
+                                 "branch": branch_b.pk}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    api_client.refresh_from_db()
+    assert api_client.webhook_secret and api_client.webhook_secret in response.content.decode()  # shown once
+    assert api_client.branch == branch_a  # the branch is the service account's scope: not changed here
+    assert api_client.transitions == ["sign"]

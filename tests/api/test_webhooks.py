@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from api import webhooks
-from api.models import WebhookDelivery
+from api.models import ApiClient, WebhookDelivery
 from cases import services
 from tests.api.conftest import new_client
 from tests.base import make_case
@@ -145,5 +145,28 @@ def test_the_sweeper_frees_a_dead_workers_claim(receiver, branch_a, officer):
     long_ago = timezone.now() - datetime.timedelta(minutes=5)
     WebhookDelivery.objects.update(status=WebhookDelivery.Status.SENDING, claimed_at=long_ago, attempts=1)
     assert webhooks.sweep()["stale_claims"] == 1
+    WebhookDelivery.objects.update(next_attempt_at=timezone.now())  # past its back-off
     deliver_all()
     assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.DELIVERED
+
+
+def test_a_client_without_a_secret_is_never_sent_an_unsigned_event(receiver, branch_a, officer):
+    client, _ = new_client(branch_a, webhook_url=receiver.url)
+    assert client.webhook_secret  # made with the URL
+    ApiClient.objects.filter(pk=client.pk).update(webhook_secret="")
+    case = make_case(branch_a, officer)
+    services.case_transition(case=case, name="sign", actor=officer)
+    deliver_all()
+    assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.FAILED
+    assert receiver.requests == []
+
+
+def test_a_receiver_that_never_answers_uses_up_attempts_with_back_off(receiver, branch_a, officer):
+    new_client(branch_a, webhook_url=receiver.url)
+    case = make_case(branch_a, officer)
+    services.case_transition(case=case, name="sign", actor=officer)
+    long_ago = timezone.now() - datetime.timedelta(minutes=5)
+    WebhookDelivery.objects.update(status=WebhookDelivery.Status.SENDING, claimed_at=long_ago,
+                                   attempts=webhooks.MAX_ATTEMPTS)
+    webhooks.sweep()
+    assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.FAILED  # not retried forever

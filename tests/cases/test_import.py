@@ -3,17 +3,20 @@ with its reason, nothing written unless every row is good, a second import
 of the same file opens nothing twice."""
 
 import csv
+import datetime
 import io
+import re
+import zipfile
 
 import openpyxl
 import pytest
 from django.core.management import call_command
-from django.utils import translation
+from django.utils import timezone, translation
 
 from cases import importing, services
 from cases.identity import id_number_check_char
-from cases.models import CaseImport, LoanCase
-from cases.services import TransitionRefused
+from cases.models import CaseImport, LoanCase, SlaPolicy
+from cases.services import TransitionRefused, intake
 from tests.base import make_user
 
 pytestmark = pytest.mark.django_db
@@ -84,7 +87,8 @@ def test_a_file_of_ten_thousand_rows_with_three_percent_bad_names_every_bad_row_
     assert not LoanCase.objects.exists()
     # A masked value in the report: it is read by more people than the file.
     id_problem = next(p for p in checked.problems if p["column"] == "borrower_id_number")
-    assert "*" in id_problem["value"]
+    raw = rows[id_problem["row"] - 2][HEADERS.index("身份证号")]
+    assert "*" in id_problem["value"] and raw not in id_problem["value"] and raw[-4:] in id_problem["value"]
 
 
 def test_a_good_file_imports_whole_and_a_second_import_opens_nothing_twice(importer, branch_a, officer):
@@ -187,8 +191,93 @@ def test_the_command_reports_bad_rows_and_imports_good_files(importer, branch_a,
     assert LoanCase.objects.count() == 40
 
 
-def test_the_template_is_a_file_the_import_reads():
+def test_the_template_is_a_file_the_import_reads_and_keeps_id_numbers_as_text():
     for kind in importing.FORMATS:
         content, _type = importing.template(kind)
-        rows = importing.read_rows(content, f"template.{kind}")
-        assert rows[0]["external_ref"] == "LOS-2026-0001" and rows[0]["borrower_phone"] == "13812345678"
+        assert importing.read_rows(content, f"template.{kind}") == []  # no sample row to import by mistake
+    book = openpyxl.load_workbook(io.BytesIO(importing.template("xlsx")[0]))
+    cases, notes = book.worksheets
+    assert cases.title == "案件" and notes.title == "填写说明"
+    id_column = [c.value for c in cases[1]].index("身份证号") + 1
+    assert cases.cell(row=2, column=id_column).number_format == "@"  # text: Excel keeps all 18 digits
+
+
+def test_an_id_number_that_excel_turned_into_a_number_says_so(importer, branch_a, officer):
+    book = openpyxl.Workbook()
+    book.active.append(HEADERS)
+    book.active.append(["LOS-1", "A", "officer", "张三", 110105199001010010, "13812345678", "", "地址", "100"])
+    content = io.BytesIO()
+    book.save(content)
+    checked = check(importer, content.getvalue(), "cases.xlsx")
+    assert [p["message"] for p in checked.problems] == [
+        "Excel stored this ID number as a number and changed its last digits: format the column as Text and type "
+        "the number again."
+    ]
+
+
+def test_a_known_reference_for_another_borrower_is_a_bad_row_not_a_skip(importer, branch_a, officer):
+    rows, _ = make_rows(1)
+    services.import_run(actor=importer, case_import=check(importer, csv_bytes(rows)))
+    rows[0][HEADERS.index("身份证号")] = id_number(999)
+    checked = check(importer, csv_bytes(rows))
+    assert checked.status == CaseImport.Status.REFUSED and checked.existing_rows == 0
+    assert "of another borrower" in checked.problems[0]["message"]
+
+
+def test_an_email_too_long_for_the_case_is_a_bad_row(importer, branch_a, officer):
+    rows, _ = make_rows(1)
+    rows[0][HEADERS.index("邮箱")] = "a" * 64 + "@" + ("b" * 63 + ".") * 3 + "cn"
+    checked = check(importer, csv_bytes(rows))
+    assert [p["column"] for p in checked.problems] == ["borrower_email"]
+
+
+def test_a_case_the_rows_passed_but_the_write_refused_refuses_the_file(importer, branch_a, officer):
+    rows, _ = make_rows(3)
+    checked = check(importer, csv_bytes(rows))
+    SlaPolicy.objects.filter(state="submitted").delete()  # no deadline can be computed now
+    done = services.import_run(actor=importer, case_import=checked)
+    assert done.status == CaseImport.Status.REFUSED and "Nothing was imported" in done.problems[0]["message"]
+    assert not LoanCase.objects.exists()
+
+
+def test_rows_checked_but_never_imported_are_forgotten_after_a_day(importer, branch_a, officer):
+    rows, _ = make_rows(2)
+    checked = check(importer, csv_bytes(rows))
+    assert intake.imports_forget_unimported(now=timezone.now()) == 0
+    assert intake.imports_forget_unimported(now=timezone.now() + datetime.timedelta(hours=25)) == 1
+    checked.refresh_from_db()
+    assert (checked.status, checked.rows) == (CaseImport.Status.REFUSED, [])
+
+
+def test_a_sheet_that_declares_a_million_rows_is_read_as_what_it_holds(importer, branch_a, officer):
+    # A 2 KB workbook can claim A1:XFD1048576; read-only openpyxl pads every
+    # row to the claimed size unless told otherwise (gigabytes of memory).
+    book = openpyxl.Workbook()
+    book.active.append(HEADERS)
+    book.active.append(["LOS-1", "A", "officer", "张三", id_number(1), "13812345678", "", "地址", "100"])
+    plain = io.BytesIO()
+    book.save(plain)
+    inflated = io.BytesIO()
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(inflated, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="A1:XFD1048576"', data)
+            target.writestr(item, data)
+    rows = importing.read_rows(inflated.getvalue(), "cases.xlsx")
+    assert [row["external_ref"] for row in rows] == ["LOS-1"]
+
+
+def test_a_workbook_that_unpacks_too_large_or_a_file_with_too_many_lines_is_refused(monkeypatch):
+    book = openpyxl.Workbook()
+    book.active.append(HEADERS)
+    content = io.BytesIO()
+    book.save(content)
+    monkeypatch.setattr(importing, "MAX_UNPACKED", 1000)
+    with pytest.raises(importing.FileRefused, match="unpacks to more than"):
+        importing.read_rows(content.getvalue(), "cases.xlsx")
+    monkeypatch.setattr(importing, "MAX_ROWS", 10)
+    monkeypatch.setattr(importing, "MAX_LINES", 20)
+    blank_lines = ",".join(HEADERS).encode() + b"\n" + b",,,,,,,,\n" * 25
+    with pytest.raises(importing.FileRefused, match="more than 10 rows"):
+        importing.read_rows(blank_lines, "cases.csv")

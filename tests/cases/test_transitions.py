@@ -119,10 +119,10 @@ def test_refusals_say_why_in_chinese_and_english(case, supervisor):
     # The message is in the language active where the refusal happens (the request's).
     with override("zh-hans"), pytest.raises(TransitionRefused) as info:
         services.case_transition(name="approve", case=case, actor=supervisor)
-    assert str(info.value) == "状态为“已受理”的案件不能执行“审批通过”。"
+    assert str(info.value) == "案件为“已受理”时不能执行“审批通过”。"
     with override("en"), pytest.raises(TransitionRefused) as info:
         services.case_transition(name="approve", case=case, actor=supervisor)
-    assert str(info.value) == "A case that is “Submitted” cannot be given “Approve”."
+    assert str(info.value) == "“Approve” is not possible while the case is “Submitted”."
 
 
 def test_four_eyes_the_signer_cannot_approve_or_disburse(branch_a, supervisor, supervisor2, officer):

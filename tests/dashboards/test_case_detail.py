@@ -7,10 +7,11 @@ import re
 import pytest
 from django.urls import reverse
 
+from cases import services
 from cases.models import CaseAccessLog, CaseTransition
 from notifications import status
 from notifications.models import BorrowerLink, Notification
-from tests.base import drive_to
+from tests.base import drive_to, make_id_number
 from tests.dashboards.helpers import make_notice, make_task
 
 pytestmark = pytest.mark.django_db
@@ -145,7 +146,7 @@ def test_it_shows_a_refusal_in_the_users_language(client, officer, case):
     response = client.post(
         reverse("cases:transition", args=[case.number]), {"name": "approve", "seen_status": "submitted"}, follow=True,
     )
-    assert "状态为“已受理”的案件不能执行“审批通过”。" in response.content.decode()
+    assert "案件为“已受理”时不能执行“审批通过”。" in response.content.decode()
     case.refresh_from_db()
     assert case.status == "submitted"
 
@@ -226,3 +227,15 @@ def test_every_transition_asks_for_a_second_click_and_ids_are_unique(client, sup
 def test_amounts_have_thousands_separators_in_chinese(client, officer, case):
     client.force_login(officer)
     assert "1,200,000.00" in detail(client, case, lang="zh-hans")
+
+
+def test_the_timeline_says_how_and_by_whom_a_case_was_opened(client, officer, branch_a):
+    data = {"external_ref": "LOS-77", "branch": "A", "officer": officer.username, "borrower_name": "王五",
+            "borrower_id_number": make_id_number(), "borrower_phone": "13912345678", "property_address": "北京",
+            "loan_amount": "100"}
+    case = services.case_open(actor=officer, data=data, via="api")
+    client.force_login(officer)
+    page = detail(client, case, lang="zh-hans")
+    timeline = page[page.index('<ol class="timeline">'):]
+    assert "案件开立" in timeline and "经由系统对接接口" in timeline and "officer" in timeline
+    assert "进件系统编号：LOS-77" in timeline

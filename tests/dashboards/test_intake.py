@@ -134,7 +134,7 @@ def test_the_template_downloads(client, head_office):
 
 
 def search(client, q):
-    return client.get(reverse("cases:search"), {"q": q}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    return client.post(reverse("cases:search"), {"q": q}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
 
 
 def test_a_hotline_agent_finds_a_case_by_number_mobile_last_4_id_digits_or_name(client, officer, branch_a):
@@ -172,4 +172,14 @@ def test_search_stays_in_the_users_branch(client, officer, branch_b, outsider):
 def test_a_name_needs_two_characters(client, officer, branch_a):
     make_case(branch_a, officer, borrower_name="王五")
     client.force_login(officer)
-    assert "王五" not in search(client, "王")
+    page = search(client, "王")
+    assert "王五" not in page and "请至少输入姓名中的 2 个字" in page
+
+
+def test_the_query_never_goes_in_a_url(client, officer, branch_a):
+    # A full ID number in a URL would stay in access logs and browser history.
+    client.force_login(officer)
+    page = client.get(reverse("cases:search")).content.decode()
+    assert '<form method="post" class="filters" role="search">' in page
+    case = make_case(branch_a, officer)
+    assert case.number not in client.get(reverse("cases:search"), {"q": case.borrower_id_number}).content.decode()

@@ -63,7 +63,9 @@ def test_import_report_new_case_form_and_search_in_chinese(browser, live_server,
     assert "校验位不正确" in page.locator("main form").inner_text()
     check("new-case-form")
 
-    page.goto(live_server.url + "/search/?q=5678")
+    page.goto(live_server.url + "/search/")
+    page.fill("#id_q", "5678")
+    page.get_by_role("button", name="搜索").click()
     found = page.locator("main table").inner_text()
     assert "欧阳娜娜" in found and "138****5678" in found
     check("search")

@@ -235,7 +235,8 @@ def test_setup_schedules_creates_the_sweeper_every_minute(db):
     assert (sweeper.schedule_type, sweeper.minutes) == (Schedule.MINUTES, 1)
     assert Schedule.objects.filter(func="cases.tasks.recompute_deadlines").exists()
     assert Schedule.objects.filter(func="api.tasks.sweep_webhooks", minutes=1).exists()  # events out
-    assert Schedule.objects.count() == 6  # the hold reminders are part of the silence rule now
+    assert Schedule.objects.filter(func="cases.tasks.forget_unimported_rows").exists()  # no stale ID numbers
+    assert Schedule.objects.count() == 7  # the hold reminders are part of the silence rule now
 
 
 # --- A borrower's question the officer could not answer by phone ---------------

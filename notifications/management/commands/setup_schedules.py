@@ -8,6 +8,7 @@ SCHEDULES = {
     "notifications: escalate unacknowledged notices": ("notifications.tasks.escalate_unacknowledged", 60),
     # Mends a deadline computed on a calendar snapshot from before an announcement.
     "cases: recompute estimated deadlines": ("cases.tasks.recompute_deadlines", 60),
+    "cases: forget the rows of files checked but never imported": ("cases.tasks.forget_unimported_rows", 60),
     # The integration API's events out, and the answers it keeps for retries.
     "api: sweep webhook deliveries": ("api.tasks.sweep_webhooks", 1),
     "api: forget idempotency keys older than a day": ("api.tasks.forget_idempotency_keys", 60),
