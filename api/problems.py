@@ -22,6 +22,7 @@ REFUSAL_STATUS = {
     "not_found": status.HTTP_404_NOT_FOUND,
     "permission": status.HTTP_403_FORBIDDEN,
     "four_eyes": status.HTTP_403_FORBIDDEN,
+    "separation_of_duties": status.HTTP_403_FORBIDDEN,
     "wrong_state": status.HTTP_409_CONFLICT,
     "conflict": status.HTTP_409_CONFLICT,
     "guard": status.HTTP_409_CONFLICT,
@@ -126,7 +127,7 @@ class ProblemSerializer(serializers.Serializer):
     status = serializers.IntegerField()
     detail = serializers.CharField()
     code = serializers.CharField(help_text="Stable, for programs: invalid, duplicate, unauthenticated, permission, "
-                                           "four_eyes, not_found, wrong_state, conflict, guard, reason_required, "
+                                           "four_eyes, separation_of_duties, not_found, wrong_state, conflict, guard, reason_required, "
                                            "idempotency_key_reused, ...")
     errors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()), required=False,

@@ -12,7 +12,7 @@ given (open cases, these transitions, contacts).
 
 **Errors** are RFC 9457 problem documents (`application/problem+json`) with a stable
 `code` (`invalid`, `malformed`, `duplicate`, `unauthenticated`, `permission`,
-`four_eyes`, `not_found`, `wrong_state`, `conflict`, `guard`, `reason_required`,
+`four_eyes`, `separation_of_duties`, `not_found`, `wrong_state`, `conflict`, `guard`, `reason_required`,
 `idempotency_key_reused`, `too_large`), a `detail` in the language of `Accept-Language`
 (Chinese by default), and for bad input each field's messages in `errors`.
 

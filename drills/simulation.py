@@ -326,7 +326,7 @@ class World:
             CaseState.SUBMITTED: ("sign", officer),
             CaseState.SIGNED: ("start_review", officer),
             CaseState.APPROVED: ("start_registration", officer),
-            CaseState.REGISTRATION: ("disburse", supervisor),
+            CaseState.REGISTRATION: ("disburse", self.head_office),  # 贷放分控: not the approver
         }[case.status]
 
     def after_transition(self, case):

@@ -144,7 +144,7 @@ PATH_TO = {
     ],
     "disbursed": [
         ("sign", "officer"), ("start_review", "officer"), ("approve", "supervisor"),
-        ("start_registration", "officer"), ("disburse", "supervisor"),
+        ("start_registration", "officer"), ("disburse", "supervisor2"),  # 贷放分控: not the approver
     ],
     "rejected": [("sign", "officer"), ("start_review", "officer"), ("reject", "supervisor")],
     "on_hold": [("sign", "officer"), ("start_review", "officer"), ("hold", "supervisor")],

@@ -27,7 +27,8 @@ class TransitionRefused(Exception):
     """A transition that may not happen; nothing was written.
 
     `code` says which check refused it: not_found, wrong_state, permission,
-    four_eyes, reason_required, guard, conflict, sla_policy. The business
+    four_eyes, separation_of_duties, reason_required, guard, conflict,
+    sla_policy. The business
     calendar never refuses: a year not yet announced is estimated."""
 
     def __init__(self, code, message):
@@ -123,6 +124,13 @@ def check_transition(case, name, actor, reason=""):
             "four_eyes",
             _("Four-eyes rule: you signed this case with the borrower, so someone else must “%(transition)s” it.")
             % {"transition": Transition(name).label},
+        )
+    # 贷放分控 (个人贷款管理暂行办法): whoever approved a loan may not also pay it out.
+    if name == Transition.DISBURSE and case.approved_by_id == actor.pk:
+        _refuse(
+            "separation_of_duties",
+            _("Separation of approval and disbursement (贷放分控): you approved this case, so someone else must "
+              "disburse it."),
         )
     if name in REASON_REQUIRED and not (reason or "").strip():
         _refuse("reason_required", _("Please give a reason; the borrower will be told it."))

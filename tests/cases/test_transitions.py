@@ -68,6 +68,8 @@ def expected_outcome(state, name, role):
         return "wrong_state"
     if role not in PERMITTED[name]:
         return "permission"
+    if name == "disburse" and role == "supervisor":
+        return "separation_of_duties"  # the supervisor approved it on PATH_TO's way (贷放分控)
     return "ok"
 
 
@@ -125,7 +127,7 @@ def test_refusals_say_why_in_chinese_and_english(case, supervisor):
     assert str(info.value) == "“Approve” is not possible while the case is “Submitted”."
 
 
-def test_four_eyes_the_signer_cannot_approve_or_disburse(branch_a, supervisor, supervisor2, officer):
+def test_four_eyes_the_signer_cannot_approve_or_disburse(branch_a, supervisor, supervisor2, officer, head_office):
     case = make_case(branch_a, officer)
     services.case_transition(name="sign", case=case, actor=supervisor)
     services.case_transition(name="start_review", case=case, actor=officer)
@@ -137,7 +139,7 @@ def test_four_eyes_the_signer_cannot_approve_or_disburse(branch_a, supervisor, s
     with pytest.raises(TransitionRefused) as info:
         services.case_transition(name="disburse", case=case, actor=supervisor)
     assert info.value.code == "four_eyes"
-    services.case_transition(name="disburse", case=case, actor=supervisor2)
+    services.case_transition(name="disburse", case=case, actor=head_office)  # neither signer nor approver
     assert case.status == "disbursed"
 
 
@@ -229,3 +231,14 @@ def test_available_transitions_are_what_the_user_may_press(branch_a, people):
         "approve", "reject", "request_documents", "hold", "withdraw",
     }
     assert services.available_transitions(case, people["outsider"]) == []
+
+
+def test_the_approver_may_not_disburse(branch_a, supervisor, supervisor2, officer, people):
+    case = drive_to(make_case(branch_a, officer), "registration", people)
+    assert case.approved_by == supervisor
+    with override("zh-hans"), pytest.raises(TransitionRefused) as info:
+        services.case_transition(name="disburse", case=case, actor=supervisor)
+    assert info.value.code == "separation_of_duties" and "贷放分控" in str(info.value)
+    assert LoanCase.objects.get(pk=case.pk).status == "registration"
+    services.case_transition(name="disburse", case=case, actor=supervisor2)
+    assert LoanCase.objects.get(pk=case.pk).status == "disbursed"

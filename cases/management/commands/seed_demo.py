@@ -289,7 +289,8 @@ class Command(BaseCommand):
             at = at + remaining / (len(steps) - index + rng.uniform(0.2, 1.5))
             remaining = now - at
             actor = supervisor if name in SUPERVISOR_STEPS else officer
-            if name == "disburse" and rng.random() < 0.3:
+            if name == "disburse":
+                # 贷放分控: the supervisor approved it, so head office pays it out.
                 actor = rng.choice(staff["head_office"])
             reason = rng.choice(REASONS[name]) if name in REASONS else ""
             payload = None
