@@ -98,17 +98,17 @@ def _not_found(request, status=404):
 @require_safe
 def enter(request, token):
     """Exchange the link's token for a session, then leave the token's URL."""
-    ip = _client_ip(request)
-    if ratelimit.is_limited("link-miss", ip, conf.link_miss_limit()):
+    # A valid link always opens: the limit counts misses per address, and a
+    # carrier's NAT puts many borrowers behind one (256-bit tokens cannot be
+    # guessed anyway; the limit only slows down scanning).
+    link = links.link_resolve(token)
+    if link is not None:
+        session.start(request, link)
+        response = redirect("borrowers:status")
+    elif ratelimit.hit("link-miss", _client_ip(request), conf.link_miss_limit()):
         response = _not_found(request, status=429)
     else:
-        link = links.link_resolve(token)
-        if link is None:
-            ratelimit.hit("link-miss", ip, conf.link_miss_limit())
-            response = _not_found(request)
-        else:
-            session.start(request, link)
-            response = redirect("borrowers:status")
+        response = _not_found(request)
     # This URL holds the token: it must never be anyone's Referer.
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
@@ -219,7 +219,7 @@ def find(request):
         if over_ip or over_case:
             form.add_error(None, _("Too many attempts. Please try again in an hour, or call the hotline."))
             return render(request, "borrowers/find.html", {"form": form, **_hotline(None)}, status=429)
-        services.link_request(case_number=number, phone=form.cleaned_data["phone"])
+        services.link_request_queue(case_number=number, phone=form.cleaned_data["phone"])
         return redirect("borrowers:find_sent")
     return render(request, "borrowers/find.html", {"form": form, **_hotline(None)})
 

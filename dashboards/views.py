@@ -11,8 +11,6 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
-from django_tables2 import RequestConfig
-from django_tables2.paginators import LazyPaginator
 
 from cases import selectors as case_selectors
 from cases import services, sla
@@ -21,13 +19,13 @@ from cases.services import TransitionRefused
 from cases.states import REASON_REQUIRED, Transition
 from dashboards import selectors
 from dashboards.forms import ContactCorrectionForm, TaskOutcomeForm, TransitionForm
+from dashboards.paging import paginate_table
 from dashboards.tables import MyCasesTable
 from loanflow.redirects import next_url
 from notifications import actions as notification_actions
 from notifications import selectors as notification_selectors
 from notifications.models import Channel, StaffTask
 
-PER_PAGE = 25
 TASK_CASES_PER_PAGE = 10  # a card per case, each with a form per task
 
 
@@ -43,7 +41,7 @@ def home(request):
     """My work: my open cases, most urgent first, and my open tasks."""
     now = timezone.now()
     table = MyCasesTable(selectors.my_open_cases(request.user), now=now)
-    RequestConfig(request, paginate={"paginator_class": LazyPaginator, "per_page": PER_PAGE}).configure(table)
+    paginate_table(request, table)
     task_cases = notification_selectors.my_task_cases(request.user)
     task_page = Paginator(task_cases, TASK_CASES_PER_PAGE).get_page(request.GET.get("tasks"))
     ctx = {
@@ -80,16 +78,24 @@ def task_complete(request, pk):
         task.refresh_from_db(fields=["status"])
         if task.status == StaffTask.Status.OPEN:
             # A borrower's question stays open until someone has reached them.
-            messages.info(request, _("Attempt recorded; the task stays open: %(task)s, case %(case)s.") % {
-                "task": task.get_kind_display(), "case": task.case.number,
-            })
+            messages.info(
+                request,
+                _("Attempt recorded; the task stays open: %(task)s, case %(case)s.")
+                % {
+                    "task": task.get_kind_display(),
+                    "case": task.case.number,
+                },
+            )
         else:
-            messages.success(request, _("Task recorded as done: %(task)s, case %(case)s.") % {
-                "task": task.get_kind_display(), "case": task.case.number,
-            })
+            messages.success(
+                request,
+                _("Task recorded as done: %(task)s, case %(case)s.")
+                % {
+                    "task": task.get_kind_display(),
+                    "case": task.case.number,
+                },
+            )
     return redirect(next_url(request, "cases:home"))
-
-
 
 
 def _transition_buttons(case, user, failed=None):
@@ -206,7 +212,10 @@ def case_correct_contact(request, number):
     if form.is_valid():
         try:
             correction = services.case_correct_contact(
-                case=case, actor=request.user, field=form.cleaned_data["field"], value=form.cleaned_data["value"],
+                case=case,
+                actor=request.user,
+                field=form.cleaned_data["field"],
+                value=form.cleaned_data["value"],
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:

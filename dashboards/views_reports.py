@@ -1,5 +1,5 @@
 """Lists and reports across cases: overdue list, notification monitor,
-supervisor report with exports, bulk hold/resume."""
+supervisor report with exports, bulk hold/resume, the access log."""
 
 import functools
 
@@ -12,9 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
-from django_tables2 import RequestConfig
-from django_tables2.paginators import LazyPaginator
 
 from cases import calendar as business_calendar
 from cases import selectors as case_selectors
@@ -22,14 +21,14 @@ from cases import services, sla
 from cases.models import Role
 from dashboards import exports, selectors
 from dashboards.filters import BulkFilter, OverdueFilter
-from dashboards.forms import BulkForm, HandledForm, ReportForm
-from dashboards.tables import BulkTable, NoticeProblemTable, OverdueTable
+from dashboards.forms import AccessLogForm, BulkForm, HandledForm, ReportForm
+from dashboards.paging import paginate_table
+from dashboards.tables import AccessLogTable, BulkTable, NoticeProblemTable, OverdueTable, access_what
 from loanflow.redirects import next_url
 from notifications import actions as notification_actions
 from notifications import selectors as notification_selectors
 from notifications.models import FAILED_STATUSES, Notification, NotificationStatus
 
-PER_PAGE = 25
 
 def supervisor_required(view):
     """Supervisor pages: supervisors and head office; anyone else gets 403."""
@@ -52,26 +51,21 @@ def _branch_in_scope_or_404(request):
         raise Http404 from None
 
 
-def _paginate(request, table):
-    # LazyPaginator never counts: the page is a LIMIT on an index scan even
-    # with a million rows.
-    RequestConfig(request, paginate={"paginator_class": LazyPaginator, "per_page": PER_PAGE}).configure(table)
-    return table
-
-
 # --- Overdue cases -------------------------------------------------------------
 
 
 def _overdue_filter(request, now):
     _branch_in_scope_or_404(request)
-    return OverdueFilter(request.GET or None, queryset=selectors.overdue_cases(request.user, now), user=request.user, now=now)
+    return OverdueFilter(
+        request.GET or None, queryset=selectors.overdue_cases(request.user, now), user=request.user, now=now
+    )
 
 
 @login_required
 def overdue_list(request):
     now = timezone.now()
     filterset = _overdue_filter(request, now)
-    table = _paginate(request, OverdueTable(filterset.qs, now=now))
+    table = paginate_table(request, OverdueTable(filterset.qs, now=now))
     return render(request, "dashboards/overdue.html", {"filter": filterset, "table": table, "now": now})
 
 
@@ -126,7 +120,9 @@ def notice_monitor(request):
     problem = request.GET.get("problem") or notification_selectors.Problem.FAILED
     if problem not in notification_selectors.Problem.ALL:
         problem = notification_selectors.Problem.FAILED
-    table = _paginate(request, NoticeProblemTable(notification_selectors.notice_problems(request.user, problem, now)))
+    table = paginate_table(
+        request, NoticeProblemTable(notification_selectors.notice_problems(request.user, problem, now))
+    )
     period = selectors.Period.last_days(30, now)
     ctx = {
         "table": table,
@@ -280,7 +276,9 @@ def supervisor_report(request):
             key: {
                 "key": key,
                 "title": title,
-                "columns": [{"field": field, "header": header, "text": field in TEXT_COLUMNS} for field, header in columns],
+                "columns": [
+                    {"field": field, "header": header, "text": field in TEXT_COLUMNS} for field, header in columns
+                ],
                 "rows": results[key][1],
             }
             for key, (title, columns) in REPORT_TABLES.items()
@@ -334,9 +332,15 @@ def bulk_change(request):
             else:
                 result = services.cases_resume(cases=chosen, actor=user)
                 text = _("%(changed)s cases resumed, %(skipped)s skipped; %(notices)s notices queued.")
-            messages.success(request, text % {
-                "changed": result.changed, "skipped": result.skipped, "notices": result.notices,
-            })
+            messages.success(
+                request,
+                text
+                % {
+                    "changed": result.changed,
+                    "skipped": result.skipped,
+                    "notices": result.notices,
+                },
+            )
             return redirect(request.get_full_path())
         ctx["form"] = form
         picked = set(request.POST.getlist("cases"))
@@ -345,6 +349,72 @@ def bulk_change(request):
         picked = set()
     table = BulkTable(filterset.qs)
     table.picked = picked
-    _paginate(request, table)
+    paginate_table(request, table)
     ctx["table"] = table
     return render(request, "dashboards/bulk.html", ctx)
+
+
+# --- Who saw personal data (PIPL) -------------------------------------------------
+
+
+def _access_log_form(request, now):
+    data = request.GET.copy()
+    for key, value in AccessLogForm.defaults(now).items():
+        data.setdefault(key, value.isoformat())
+    return AccessLogForm(data, user=request.user)
+
+
+ACCESS_LOG_COLUMNS = [
+    ("at", gettext_lazy("at")),
+    ("staff", gettext_lazy("staff member")),
+    ("login", gettext_lazy("login")),
+    ("case", gettext_lazy("case")),
+    ("branch", gettext_lazy("branch")),
+    ("what", gettext_lazy("what")),
+]
+
+
+@never_cache
+@supervisor_required
+def access_log(request):
+    """Who saw a borrower's full ID number and contacts, or found a case by
+    them, in the supervisor's branch (head office: every branch)."""
+    form = _access_log_form(request, timezone.now())
+    table = None
+    if form.is_valid():
+        rows = selectors.access_log(request.user, form.period(), form.cleaned_data["case"])
+        table = paginate_table(request, AccessLogTable(rows))
+    return render(
+        request,
+        "dashboards/access_log.html",
+        {"form": form, "table": table, "query": request.GET.urlencode()},
+        status=200 if form.is_valid() else 400,
+    )
+
+
+@never_cache
+@supervisor_required
+def access_log_export(request, fmt):
+    if fmt not in exports.FORMATS:
+        raise Http404
+    form = _access_log_form(request, timezone.now())
+    if not form.is_valid():
+        messages.error(request, _("The filters are not valid; correct them and export again."))
+        return redirect("cases:access_log")
+    entries = list(selectors.access_log(request.user, form.period(), form.cleaned_data["case"])[: exports.MAX_ROWS + 1])
+    if len(entries) > exports.MAX_ROWS:
+        messages.error(request, exports.too_many_rows_message())
+        return redirect(reverse("cases:access_log") + "?" + request.GET.urlencode())
+    rows = [
+        {
+            "at": timezone.localtime(entry.created_at),
+            "staff": selectors.staff_name(entry.user),
+            "login": entry.user.get_username(),
+            "case": entry.case.number,
+            "branch": entry.case.branch.name,
+            "what": str(access_what(entry.what)),
+        }
+        for entry in entries
+    ]
+    data = exports.dataset(_("Personal data accesses"), ACCESS_LOG_COLUMNS, rows)
+    return exports.response(data, f"access-log-{form.cleaned_data['start']}-{form.cleaned_data['end']}", fmt)

@@ -23,7 +23,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("anymail/", include("anymail.urls")),
     path("notifications/", include("notifications.urls")),
     path("api/", include("api.urls")),
     path("", include("borrowers.urls")),

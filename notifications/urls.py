@@ -6,8 +6,8 @@ app_name = "notifications"
 
 urlpatterns = [
     path("sms/receipts/", webhooks.sms_receipt, name="sms_receipt"),
-    # Strict variants of anymail's tracking webhooks (malformed JSON is a 400):
-    # point the ESP here rather than at /anymail/<esp>/tracking/.
-    path("email/mailgun/tracking/", webhooks.MailgunTracking.as_view(), name="mailgun_tracking"),
-    path("email/postmark/tracking/", webhooks.PostmarkTracking.as_view(), name="postmark_tracking"),
+    # Strict variants of anymail's tracking webhooks (malformed JSON is a 400,
+    # a replayed Mailgun signature is refused); anymail's own URLs are not mounted.
+    path("email/mailgun/tracking/", webhooks.mailgun_tracking, name="mailgun_tracking"),
+    path("email/postmark/tracking/", webhooks.postmark_tracking, name="postmark_tracking"),
 ]

@@ -15,7 +15,8 @@ from anymail.exceptions import AnymailWebhookValidationFailure
 from anymail.webhooks.mailgun import MailgunTrackingWebhookView
 from anymail.webhooks.postmark import PostmarkTrackingWebhookView
 from django.conf import settings
-from django.http import HttpResponseBadRequest, HttpResponseForbidden, JsonResponse
+from django.core.cache import cache
+from django.http import HttpResponseBadRequest, HttpResponseForbidden, HttpResponseNotFound, JsonResponse
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -77,21 +78,53 @@ class _StrictParsing:
 
 
 class MailgunTracking(_StrictParsing, MailgunTrackingWebhookView):
-    """Anymail checks Mailgun's signature but not its age: a captured request
-    could be replayed for ever. Refuse signatures older than the receipt age."""
+    """Anymail checks Mailgun's signature but neither its age nor what it was
+    used for: a captured request could be replayed for ever, with any body.
+    Refuse signatures older than the receipt age, and a token seen with
+    another body within it (the cache is shared by every web process in
+    production)."""
 
     def validate_request(self, request):
         super().validate_request(request)
         try:
-            signed_at = int(json.loads(request.body)["signature"]["timestamp"])
+            signature = json.loads(request.body)["signature"]
+            signed_at, token = int(signature["timestamp"]), str(signature["token"])
         except (ValueError, KeyError, TypeError):
             raise AnymailWebhookValidationFailure("Mailgun webhook without a signature timestamp") from None
         if abs(time.time() - signed_at) > conf.WEBHOOK_MAX_AGE:
             raise AnymailWebhookValidationFailure("Mailgun webhook signed too long ago (a replay?)")
+        # Mailgun signs the timestamp and token, not the body: a captured
+        # signature would vouch for any body. A token vouches for one body
+        # (the same request sent again is a harmless retry, deduplicated).
+        key = f"mailgun-token:{hashlib.sha256(token.encode()).hexdigest()}"
+        body = hashlib.sha256(request.body).hexdigest()
+        if not cache.add(key, body, timeout=2 * conf.WEBHOOK_MAX_AGE) and cache.get(key) != body:
+            raise AnymailWebhookValidationFailure("Mailgun webhook token used for another body (a replay)")
 
 
 class PostmarkTracking(_StrictParsing, PostmarkTrackingWebhookView):
     pass
+
+
+# Only these strict views are mounted (never anymail.urls): each answers 404
+# until its provider is configured, instead of anymail's 500.
+_mailgun_view = MailgunTracking.as_view()
+_postmark_view = PostmarkTracking.as_view()
+
+
+@csrf_exempt
+def mailgun_tracking(request):
+    anymail = getattr(settings, "ANYMAIL", {}) or {}
+    if not anymail.get("MAILGUN_WEBHOOK_SIGNING_KEY"):
+        return HttpResponseNotFound("Mailgun tracking is not configured")
+    return _mailgun_view(request)
+
+
+@csrf_exempt
+def postmark_tracking(request):
+    if not _anymail_secured("postmark"):
+        return HttpResponseNotFound("Postmark tracking is not configured")
+    return _postmark_view(request)
 
 
 # --- SMS delivery receipts -----------------------------------------------------

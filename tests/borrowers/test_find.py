@@ -3,12 +3,20 @@
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django_q.conf import Conf
+from django_q.models import OrmQ
 
 from notifications import links
 from notifications.models import BorrowerLink, Notification
 from tests.borrowers.conftest import without_csrf
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def worker_inline(monkeypatch):
+    """The lookup runs in the worker; here django-q2 runs it inline."""
+    monkeypatch.setattr(Conf, "SYNC", True)
 
 
 def find(client, number, phone):
@@ -64,3 +72,17 @@ def test_it_rate_limits_per_case_number_across_addresses(case, settings):
     response = find(Client(REMOTE_ADDR="192.0.2.99"), case.number, "13812345678")
     assert response.status_code == 429
     assert not Notification.objects.filter(key="status_link").exists()
+
+
+def test_the_request_does_the_same_work_whether_or_not_anything_matched(case, monkeypatch):
+    # Timing would tell a caller which mobile belongs to which case: the
+    # request only queues the lookup (with a digest, not the number), the
+    # same one task either way, and writes nothing else.
+    monkeypatch.setattr(Conf, "SYNC", False)
+    for phone in ("13812345678", "13900001111"):
+        OrmQ.objects.all().delete()
+        find(Client(), case.number, phone)
+        queued = list(OrmQ.objects.all())
+        assert len(queued) == 1 and queued[0].task["func"] == "borrowers.tasks.send_found_link"
+        assert phone not in str(queued[0].task["args"])
+        assert not Notification.objects.filter(key="status_link").exists()
