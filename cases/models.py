@@ -410,16 +410,19 @@ class CaseTransition(AuditRecord):
 
 
 class CaseAccessLog(models.Model):
-    """Who saw unmasked personal data of which case, and when (PIPL)."""
+    """Who saw unmasked personal data of which case, or found it by the
+    borrower's personal data, and when (PIPL). Supervisors and head office
+    read it on the access-log page."""
 
-    case = models.ForeignKey(LoanCase, on_delete=models.PROTECT, related_name="access_log")
-    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    what = models.CharField(max_length=50)
-    created_at = models.DateTimeField(auto_now_add=True)
+    case = models.ForeignKey(LoanCase, verbose_name=_("case"), on_delete=models.PROTECT, related_name="access_log")
+    user = models.ForeignKey(User, verbose_name=_("staff member"), on_delete=models.PROTECT, related_name="+")
+    what = models.CharField(_("what"), max_length=50)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("personal data access")
         verbose_name_plural = _("personal data accesses")
+        indexes = [models.Index(fields=["created_at", "id"], name="access_log_time_idx")]
 
 
 class ContactCorrection(AuditRecord):

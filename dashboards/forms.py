@@ -101,6 +101,16 @@ class ReportForm(forms.Form):
         return selectors.Period(start=self.cleaned_data["start"], end=self.cleaned_data["end"])
 
 
+class AccessLogForm(ReportForm):
+    """The access log's period, and one case if the supervisor asks about one."""
+
+    case = forms.CharField(label=_("case number"), max_length=20, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["branch"]
+
+
 class BulkForm(forms.Form):
     ACTIONS = [("hold", _("Put on hold")), ("resume", _("Resume"))]
 
@@ -166,10 +176,12 @@ class CalendarYearForm(forms.Form):
     def clean_days(self):
         days, errors = calendar.parse_rows(calendar.split_table(self.cleaned_data["days"]), self.year)
         if errors:
-            raise forms.ValidationError([
-                _("Line %(line)s (%(text)s): %(message)s") % {"line": e.line, "text": e.text, "message": e.message}
-                for e in errors
-            ])
+            raise forms.ValidationError(
+                [
+                    _("Line %(line)s (%(text)s): %(message)s") % {"line": e.line, "text": e.text, "message": e.message}
+                    for e in errors
+                ]
+            )
         return days
 
     def clean(self):
@@ -209,17 +221,30 @@ class NewCaseForm(forms.Form):
     same as for the API and an import; their messages land on the fields."""
 
     borrower_name = forms.CharField(label=_("borrower name"), max_length=100)
-    borrower_id_number = forms.CharField(label=_("resident ID number"), max_length=18,
-                                         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
-    borrower_phone = forms.CharField(label=_("mobile phone"), max_length=20, required=False,
-                                     widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}))
-    borrower_email = forms.CharField(label=_("email"), max_length=254, required=False,
-                                     widget=forms.EmailInput(attrs={"autocomplete": "off"}))
+    borrower_id_number = forms.CharField(
+        label=_("resident ID number"),
+        max_length=18,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    borrower_phone = forms.CharField(
+        label=_("mobile phone"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
+    borrower_email = forms.CharField(
+        label=_("email"), max_length=254, required=False, widget=forms.EmailInput(attrs={"autocomplete": "off"})
+    )
     property_address = forms.CharField(label=_("property address"), max_length=300)
-    loan_amount = forms.CharField(label=_("loan amount (CNY)"), max_length=20,
-                                  widget=forms.TextInput(attrs={"inputmode": "decimal"}))
-    external_ref = forms.CharField(label=_("origination system reference"), max_length=64, required=False,
-                                   help_text=_("If the case also exists in the origination system: its number there."))
+    loan_amount = forms.CharField(
+        label=_("loan amount (CNY)"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "decimal"})
+    )
+    external_ref = forms.CharField(
+        label=_("origination system reference"),
+        max_length=64,
+        required=False,
+        help_text=_("If the case also exists in the origination system: its number there."),
+    )
     officer = forms.ModelChoiceField(label=_("officer"), queryset=None, required=False)
 
     def __init__(self, *args, user, **kwargs):
@@ -235,9 +260,18 @@ class NewCaseForm(forms.Form):
             self.fields["officer"].label_from_instance = lambda u: f"{selectors.staff_name(u)} · {u.branch}"
 
     def service_data(self) -> dict:
-        data = {name: self.cleaned_data.get(name, "") for name in (
-            "borrower_name", "borrower_id_number", "borrower_phone", "borrower_email", "property_address",
-            "loan_amount", "external_ref")}
+        data = {
+            name: self.cleaned_data.get(name, "")
+            for name in (
+                "borrower_name",
+                "borrower_id_number",
+                "borrower_phone",
+                "borrower_email",
+                "property_address",
+                "loan_amount",
+                "external_ref",
+            )
+        }
         officer = self.cleaned_data.get("officer") or self.user
         return {**data, "officer": officer.username, "branch": officer.branch.code if officer.branch else ""}
 
@@ -255,7 +289,14 @@ class ImportUploadForm(forms.Form):
 
 class SearchForm(forms.Form):
     q = forms.CharField(
-        label=_("Search"), max_length=100, required=False,
-        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off",
-                                      "placeholder": _("case number, name, mobile or last 4 digits")}),
+        label=_("Search"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "autocomplete": "off",
+                "placeholder": _("case number, name, mobile or last 4 digits"),
+            }
+        ),
     )

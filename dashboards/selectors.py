@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from cases import selectors as case_selectors
 from cases import sla
-from cases.models import Branch, CaseTransition, Role, User
+from cases.models import Branch, CaseAccessLog, CaseTransition, Role, User
 from cases.states import OPEN_STATES, CaseState, Transition
 from notifications.models import SENT_CHANNELS, Notification, NotificationStatus
 from notifications.selectors import NOTICE_TARGET, notifications_for_user, percent_of
@@ -89,10 +89,14 @@ def my_open_cases(user):
 def my_case_counts(user, now=None) -> dict:
     now = now or timezone.now()
     end_of_today = sla.end_of_day(case_selectors.today_local(now))
-    return case_selectors.case_list_for_user(user).filter(officer=user).aggregate(
-        open=Count("id"),
-        overdue=Count("id", filter=Q(due_at__lt=now)),
-        due_today=Count("id", filter=Q(due_at__gte=now, due_at__lte=end_of_today)),
+    return (
+        case_selectors.case_list_for_user(user)
+        .filter(officer=user)
+        .aggregate(
+            open=Count("id"),
+            overdue=Count("id", filter=Q(due_at__lt=now)),
+            due_today=Count("id", filter=Q(due_at__gte=now, due_at__lte=end_of_today)),
+        )
     )
 
 
@@ -260,7 +264,9 @@ def notice_kpi_by_officer(user, period, branch=None) -> list[dict]:
     rows = (
         _notices_in(user, period, branch)
         .values(
-            "case__officer__username", "case__officer__first_name", "case__officer__last_name",
+            "case__officer__username",
+            "case__officer__first_name",
+            "case__officer__last_name",
             "case__branch__name",
         )
         .annotate(total=Count("id"), met=Count("id", filter=MET_TARGET))
@@ -300,7 +306,9 @@ def notice_trend(user, end_day, days=30, branch=None) -> list[dict]:
     for offset in range(days):
         day = period.start + datetime.timedelta(days=offset)
         row = by_day.get(day, {"total": 0, "met": 0})
-        result.append({"day": day, "total": row["total"], "met": row["met"], "rate": percent_of(row["met"], row["total"])})
+        result.append(
+            {"day": day, "total": row["total"], "met": row["met"], "rate": percent_of(row["met"], row["total"])}
+        )
     return result
 
 
@@ -330,3 +338,18 @@ def case_timeline(case) -> list[TimelineEntry]:
     order = {"transition": 0, "deadline": 1, "contact": 2, "notice": 3, "task": 4, "opened": 9}
     entries.sort(key=lambda e: (e.at, -order[e.kind]), reverse=True)
     return entries
+
+
+def access_log(user, period, case_number=""):
+    """Who saw or found which borrower's personal data in the period, newest
+    first, for the cases the user may see."""
+    rows = (
+        CaseAccessLog.objects.filter(
+            case_selectors.branch_scope(user, "case__"), created_at__gte=period.since, created_at__lt=period.until
+        )
+        .select_related("user", "case", "case__branch")
+        .order_by("-created_at", "-id")
+    )
+    if case_number:
+        rows = rows.filter(case__number=case_number.strip().upper())
+    return rows

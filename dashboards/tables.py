@@ -23,7 +23,9 @@ def due_day(record):
     """The day a case is due by, marked when it rests on an estimated calendar year."""
     day = sla.due_date(record.due_at).isoformat()
     if record.deadline_provisional:
-        return format_html('{} <span class="badge provisional" title="{}">{}</span>', day, PROVISIONAL_HINT, PROVISIONAL)
+        return format_html(
+            '{} <span class="badge provisional" title="{}">{}</span>', day, PROVISIONAL_HINT, PROVISIONAL
+        )
     return day
 
 
@@ -63,7 +65,9 @@ class OverdueTable(tables.Table):
     days_overdue = tables.Column(
         # More days overdue is an earlier deadline: "-days_overdue" (most
         # overdue first, the default) shows ▼ as a descending sort should.
-        verbose_name=_("business days overdue"), accessor="due_at", order_by=("-due_at", "-id"),
+        verbose_name=_("business days overdue"),
+        accessor="due_at",
+        order_by=("-due_at", "-id"),
         attrs={"td": {"class": "num"}, "th": {"class": "num"}},
     )
     due_at = tables.Column(verbose_name=_("due by"), order_by=("due_at", "id"), attrs=NOWRAP)
@@ -152,7 +156,9 @@ class NoticeProblemTable(tables.Table):
     status = tables.Column(verbose_name=_("status"), orderable=False, attrs=NOWRAP)
     created_at = tables.DateTimeColumn(verbose_name=_("created"), format="Y-m-d H:i", orderable=False)
     officer = tables.Column(verbose_name=_("officer"), accessor="case__officer", orderable=False)
-    last_error = tables.Column(verbose_name=_("last error"), orderable=False, default="", attrs={"td": {"class": "wrap"}})
+    last_error = tables.Column(
+        verbose_name=_("last error"), orderable=False, default="", attrs={"td": {"class": "wrap"}}
+    )
     actions = tables.TemplateColumn(
         template_name="dashboards/_notice_actions.html", verbose_name=_("actions"), orderable=False
     )
@@ -183,7 +189,8 @@ class BulkTable(tables.Table):
     pick = tables.TemplateColumn(
         template_code='<input type="checkbox" name="cases" value="{{ record.number }}" '
         'id="pick-{{ record.number }}" aria-label="{{ record.number }}"{% if record.number in table.picked %} checked{% endif %}>',
-        verbose_name=_("pick"), orderable=False,
+        verbose_name=_("pick"),
+        orderable=False,
     )
     number = CaseNumberColumn(verbose_name=_("case number"), orderable=False)
     borrower_name = tables.Column(verbose_name=_("borrower"), orderable=False)
@@ -198,3 +205,38 @@ class BulkTable(tables.Table):
 
     def render_status(self, record):
         return record.get_status_display()
+
+
+ACCESS_WHAT = {
+    "search:phone": _("found by the full mobile number"),
+    "search:last4": _("found by the last 4 digits of a mobile or ID number"),
+    "search:id_number": _("found by the full ID number"),
+    "search:name": _("found by name"),
+}
+
+
+def access_what(value):
+    """What a row of the access log records, in words."""
+    if value in ACCESS_WHAT:
+        return ACCESS_WHAT[value]
+    return _("showed the full ID number and contacts")  # an unmasking
+
+
+class AccessLogTable(tables.Table):
+    region_label = _("Personal data accesses")  # names the scrollable box for screen readers
+    created_at = tables.DateTimeColumn(verbose_name=_("at"), format="Y-m-d H:i", orderable=False, attrs=NOWRAP)
+    user = OfficerColumn(verbose_name=_("staff member"), orderable=False, attrs=NOWRAP)
+    case = tables.Column(verbose_name=_("case"), accessor="case__number", orderable=False, attrs=NOWRAP)
+    branch = tables.Column(verbose_name=_("branch"), accessor="case__branch", orderable=False, attrs=NOWRAP)
+    what = tables.Column(verbose_name=_("what"), orderable=False)
+
+    class Meta:
+        template_name = TEMPLATE
+        empty_text = _("Nobody saw or looked up personal data in this period.")
+        attrs = {"class": "list"}
+
+    def render_case(self, value):
+        return format_html('<a href="{}">{}</a>', reverse("cases:detail", args=[value]), value)
+
+    def render_what(self, value):
+        return access_what(value)

@@ -77,8 +77,9 @@ def calendar_go(request):
     try:
         year = _year_or_404(int(request.GET.get("year", "")))
     except (ValueError, Http404):
-        messages.error(request, _("Enter a year between %(first)s and %(last)s.") % {
-            "first": FIRST_YEAR, "last": LAST_YEAR})
+        messages.error(
+            request, _("Enter a year between %(first)s and %(last)s.") % {"first": FIRST_YEAR, "last": LAST_YEAR}
+        )
         return redirect("cases:calendar")
     return redirect("cases:calendar_edit", year)
 
@@ -133,7 +134,10 @@ def calendar_edit(request, year):
     )
     messages.success(
         request,
-        _("%(year)s saved (%(status)s). The deadlines that depend on it are being recomputed; this page shows "
-          "when that is done.") % {"year": year, "status": BusinessYear.Status(data["status"]).label},
+        _(
+            "%(year)s saved (%(status)s). The deadlines that depend on it are being recomputed; this page shows "
+            "when that is done."
+        )
+        % {"year": year, "status": BusinessYear.Status(data["status"]).label},
     )
     return redirect(reverse("cases:calendar_year", args=[year]))

@@ -42,8 +42,11 @@ def case_new(request):
                 raise PermissionDenied from None
             form.add_error(None, refused.message)  # e.g. no deadline rule for a new case yet
         else:
-            messages.success(request, _("Case %(number)s is open. Record the signing when the borrower has signed.")
-                             % {"number": case.number})
+            messages.success(
+                request,
+                _("Case %(number)s is open. Record the signing when the borrower has signed.")
+                % {"number": case.number},
+            )
             return redirect(case)
     return render(request, "dashboards/case_new.html", {"form": form}, status=400 if form.errors else 200)
 
@@ -67,8 +70,9 @@ def case_import(request):
             checked = services.import_check(actor=request.user, rows=rows, file_name=upload.name)
             return redirect("cases:import_detail", checked.pk)
     recent = CaseImport.objects.select_related("created_by").order_by("-created_at", "-id")[:20]
-    return render(request, "dashboards/import.html", {"form": form, "recent": recent},
-                  status=400 if form.errors else 200)
+    return render(
+        request, "dashboards/import.html", {"form": form, "recent": recent}, status=400 if form.errors else 200
+    )
 
 
 def _import_or_404(request, pk) -> CaseImport:
@@ -87,8 +91,9 @@ def case_import_detail(request, pk):
     for problem in problems.object_list:
         problem["label"] = COLUMN_LABELS.get(problem["column"], problem["column"])
     bad_rows = len({p["row"] for p in case_import.problems})
-    return render(request, "dashboards/import_detail.html",
-                  {"import": case_import, "problems": problems, "bad_rows": bad_rows})
+    return render(
+        request, "dashboards/import_detail.html", {"import": case_import, "problems": problems, "bad_rows": bad_rows}
+    )
 
 
 @require_POST
@@ -134,10 +139,13 @@ def case_search(request):
     kind, found, more = None, [], False
     if form.is_valid() and form.cleaned_data["q"]:
         kind, cases = case_selectors.case_search(request.user, form.cleaned_data["q"])
-        found = list(cases[:SEARCH_LIMIT + 1])
+        found = list(cases[: SEARCH_LIMIT + 1])
         more, found = len(found) > SEARCH_LIMIT, found[:SEARCH_LIMIT]
         if found and kind in case_selectors.SearchKind.PERSONAL:
             # Found by the borrower's personal data: logged (who, which cases, how).
             services.case_search_log(actor=request.user, cases=found, kind=kind)
-    return render(request, "dashboards/search.html", {"form": form, "kind": kind, "found": found, "more": more,
-                                                      "limit": SEARCH_LIMIT})
+    return render(
+        request,
+        "dashboards/search.html",
+        {"form": form, "kind": kind, "found": found, "more": more, "limit": SEARCH_LIMIT},
+    )

@@ -21,7 +21,7 @@ def is_supervisor(user):
 
 @register.simple_tag(takes_context=True)
 def nav_class(context, *url_names):
-    """"active" when the current page is one of the named URLs (for the navigation)."""
+    """ "active" when the current page is one of the named URLs (for the navigation)."""
     match = getattr(context["request"], "resolver_match", None)
     if match and f"{match.namespace}:{match.url_name}" in url_names:
         return "active"
@@ -62,8 +62,15 @@ def trend_chart(days):
     for i, day in enumerate(days):
         x = LEFT + i * step
         h = plot_h * day["total"] / peak
-        bars.append((f"{x + step * 0.15:.1f}", f"{TOP + plot_h - h:.1f}", f"{step * 0.7:.1f}", f"{h:.1f}",
-                     f"{day['day']:%m-%d}: {day['total']}"))
+        bars.append(
+            (
+                f"{x + step * 0.15:.1f}",
+                f"{TOP + plot_h - h:.1f}",
+                f"{step * 0.7:.1f}",
+                f"{h:.1f}",
+                f"{day['day']:%m-%d}: {day['total']}",
+            )
+        )
         if day["rate"] is not None:
             points.append(f"{x + step / 2:.1f},{TOP + plot_h * (1 - day['rate'] / 100):.1f}")
         if i % 5 == 0 or i == count - 1:
@@ -78,10 +85,20 @@ def trend_chart(days):
         '<text x="{lx}" y="{ty}" class="tick" text-anchor="end">{peak}</text>'
         '<text x="{lx}" y="{base}" class="tick" text-anchor="end">0</text>'
         '<text x="{rx}" y="{ty}" class="tick">100%</text><text x="{rx}" y="{base}" class="tick">0%</text>'
-        "{bars}<polyline class=\"rate\" points=\"{points}\"/>{labels}</svg>",
-        w=WIDTH, h=HEIGHT, title=title, l=LEFT, r=WIDTH - RIGHT, base=TOP + plot_h,
-        lx=LEFT - 6, rx=WIDTH - RIGHT + 6, ty=TOP + 8, peak=peak,
-        bars=format_html_join("", '<rect x="{}" y="{}" width="{}" height="{}" class="bar"><title>{}</title></rect>', bars),
+        '{bars}<polyline class="rate" points="{points}"/>{labels}</svg>',
+        w=WIDTH,
+        h=HEIGHT,
+        title=title,
+        l=LEFT,
+        r=WIDTH - RIGHT,
+        base=TOP + plot_h,
+        lx=LEFT - 6,
+        rx=WIDTH - RIGHT + 6,
+        ty=TOP + 8,
+        peak=peak,
+        bars=format_html_join(
+            "", '<rect x="{}" y="{}" width="{}" height="{}" class="bar"><title>{}</title></rect>', bars
+        ),
         points=" ".join(points),
         labels=format_html_join("", '<text x="{}" y="{}" class="tick" text-anchor="middle">{}</text>', labels),
     )
@@ -127,8 +144,10 @@ def calendar_source(source):
     """Where a stored year came from, for head office: the seeded years name
     the open-source library they were taken from ("holidays 0.109")."""
     if source.startswith("holidays "):
-        return _("the open-source holidays library, version %(version)s, which follows the State Council's "
-                 "published schedule") % {"version": source.removeprefix("holidays ")}
+        return _(
+            "the open-source holidays library, version %(version)s, which follows the State Council's "
+            "published schedule"
+        ) % {"version": source.removeprefix("holidays ")}
     return source or "—"
 
 
