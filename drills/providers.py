@@ -22,7 +22,7 @@ world = None
 class DrillEmailBackend(BaseEmailBackend):
     def send_messages(self, email_messages):
         for message in email_messages:
-            key = message.extra_headers["Idempotency-Key"]
+            key = message.idempotency_key
             now = timezone.now()
             if world.down("email", now):
                 raise ConnectionError("ESP unavailable (503)")

@@ -47,6 +47,59 @@ def check_notification_settings(app_configs, **kwargs):
     return problems
 
 
+# anymail backends of ESPs that take an idempotency key, and ours that pass it.
+_KEYED_ESP_BACKENDS = {
+    "anymail.backends.resend.EmailBackend": "notifications.channels.esp.ResendEmailBackend",
+    "anymail.backends.brevo.EmailBackend": "notifications.channels.esp.BrevoEmailBackend",
+    "anymail.backends.sendinblue.EmailBackend": "notifications.channels.esp.BrevoEmailBackend",
+}
+
+
+def _seconds(timeout):
+    """A send timeout as a number of seconds (None: none at all). requests
+    also takes (connect, read): a send may take both."""
+    if isinstance(timeout, (tuple, list)):
+        return sum(timeout)
+    return timeout
+
+
+@register()
+def check_send_timeouts(app_configs, **kwargs):
+    """Every send must give up before its claim counts as a dead worker's,
+    or the sweeper sends a notice again while the first send still runs."""
+    anymail = getattr(settings, "ANYMAIL", {}) or {}
+    timeouts = {
+        "EMAIL_TIMEOUT": settings.EMAIL_TIMEOUT,  # SMTP
+        'ANYMAIL["REQUESTS_TIMEOUT"]': anymail.get("REQUESTS_TIMEOUT", 30),  # anymail's own default
+        "NOTIFICATIONS_SMS_GATEWAY_TIMEOUT": conf.SMS_GATEWAY_TIMEOUT,
+    }
+    problems = []
+    for name, timeout in timeouts.items():
+        seconds = _seconds(timeout)
+        if seconds is None or seconds >= conf.CLAIM_TIMEOUT:
+            problems.append(
+                Warning(
+                    f"{name} is {timeout!r}: a send may outlast NOTIFICATIONS_CLAIM_TIMEOUT "
+                    f"({conf.CLAIM_TIMEOUT} s) and be taken for a dead worker's.",
+                    hint=f"Set {name} below {conf.CLAIM_TIMEOUT} seconds (the environment's EMAIL_TIMEOUT sets both "
+                    "email timeouts).",
+                    id="notifications.W006",
+                )
+            )
+    keyed = _KEYED_ESP_BACKENDS.get(settings.EMAIL_BACKEND)
+    if keyed:
+        problems.append(
+            Warning(
+                f"EMAIL_BACKEND is {settings.EMAIL_BACKEND}, which does not pass the notice's idempotency key to "
+                "the ESP: a dead worker's email is held for NOTIFICATIONS_UNCERTAIN_GRACE instead of being "
+                "deduplicated by the ESP.",
+                hint=f"Set EMAIL_BACKEND to {keyed}.",
+                id="notifications.W007",
+            )
+        )
+    return problems
+
+
 @register(deploy=True)
 def check_production_backends(app_configs, **kwargs):
     """The defaults are console backends, so that a development install works

@@ -30,8 +30,19 @@ _DEFAULTS = {
     "NOTIFICATIONS_BACKOFF_MAX": 6 * 3600,
     "NOTIFICATIONS_BACKOFF_JITTER": 0.2,
     # A `sending` claim older than this belongs to a dead worker. Must exceed
-    # the django-q2 task timeout, which bounds any live send.
+    # the django-q2 task timeout, which bounds any live send, and every send
+    # timeout (EMAIL_TIMEOUT, ANYMAIL["REQUESTS_TIMEOUT"], the SMS gateway's):
+    # checks.py warns otherwise.
     "NOTIFICATIONS_CLAIM_TIMEOUT": 90,
+    # A dead worker's claim on a provider that cannot drop a repeat (no
+    # idempotency key: Postmark, Mailgun, SES, SMTP) may have been sent
+    # already. It is held as uncertain this many seconds for the provider's
+    # report (delivered, bounced, ...) before the notice is sent again.
+    "NOTIFICATIONS_UNCERTAIN_GRACE": 900,
+    # Where the recording email backend of the crash tests stops for good
+    # (until the process is killed), one call each: "after" (the provider
+    # accepted the message) and/or "before" (it never did), comma-separated.
+    "NOTIFICATIONS_RECORD_HANG": "",
     # Rows the on_commit hook queued get this long before the sweeper queues
     # them again (the hook normally wins by far).
     "NOTIFICATIONS_SWEEP_GRACE": 30,

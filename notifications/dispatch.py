@@ -6,10 +6,15 @@ django-q2 forgets max_attempts after a worker death). So:
 
 - a worker claims a row with one conditional UPDATE (queued and due ->
   sending); only the claimer sends, with the row's UUID as idempotency key;
-- the outcome is written only if the claim is still ours;
+- the outcome is written only if the claim is still ours, and a database
+  blip after the provider answered is retried on a fresh connection: the
+  provider has the message, so the row must not look unsent;
 - backoff lives on the row (next_attempt_at), with jitter;
 - the sweeper (every minute) queues rows that are due and gives rows whose
-  claim outlived any possible live send back to the queue;
+  claim outlived any possible live send back to the queue: at once where
+  the provider drops a repeat by its idempotency key; otherwise the claim
+  is held as uncertain until the provider's report finishes it, or
+  NOTIFICATIONS_UNCERTAIN_GRACE passes without one;
 - while a channel's circuit is open (an outage, see circuit.py) its notices
   wait, and their news goes out on the borrower's next channel at once.
 
@@ -19,15 +24,16 @@ Every status change goes through notifications.status, with its event.
 import datetime
 import logging
 import random
+import time
 
-from django.db import transaction
-from django.db.models import Case, DateTimeField, F, Q, Value, When
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.db.models import Case, DateTimeField, F, Q, Subquery, Value, When
 from django.utils import timezone
 
 from notifications import circuit, outcomes, services, status
 from notifications.channels import DeliveryError, email, phone, sms, status_page
 from notifications.conf import conf
-from notifications.models import FAILOVER_ORDER, Channel, Notification, NotificationStatus
+from notifications.models import FAILOVER_ORDER, Channel, DeliveryEvent, Notification, NotificationStatus
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +51,10 @@ OUTAGE_GIVE_UP = datetime.timedelta(hours=48)
 OUTAGE_RECHECK = 3600
 # Notices released together when an outage ends, per UPDATE statement.
 RELEASE_BATCH = 500
+# Pauses (seconds) before writing an attempt's outcome again after the
+# database connection failed: a blip (failover, restart) usually passes in
+# a few seconds, and the whole stays well inside the task timeout.
+OUTCOME_RETRY_PAUSES = (0.2, 0.5, 1, 2, 4)
 
 
 def backoff(attempts: int) -> datetime.timedelta:
@@ -82,11 +92,63 @@ def send(notification_id):
         text, html = services.final_bodies(notification)
         result = CHANNELS[notification.channel]().send(notification, text, html)
     except DeliveryError as exc:
-        return _attempt_failed(notification, exc)
+        return _record(notification, _attempt_failed, exc)
     except Exception as exc:  # a bug or an unexpected library error: retry, and say what it was
         logger.exception("Sending notification %s failed unexpectedly", notification_id)
-        return _attempt_failed(notification, DeliveryError(f"{type(exc).__name__}: {exc}"))
-    return _attempt_succeeded(notification, result)
+        return _record(notification, _attempt_failed, DeliveryError(f"{type(exc).__name__}: {exc}"))
+    return _record(notification, _attempt_succeeded, result)
+
+
+def _record(notification, write, outcome):
+    """Write an attempt's outcome, surviving a database blip: the broken
+    connection is closed and the write tried again on a fresh one, a few
+    times with short pauses. A success that still cannot be written is held
+    as uncertain, so it is not sent again blindly."""
+    error = None
+    for pause in (0, *OUTCOME_RETRY_PAUSES):
+        time.sleep(pause)
+        try:
+            return write(notification, outcome)
+        except (OperationalError, InterfaceError) as exc:
+            error = exc
+            logger.warning("Notification %s: writing the outcome failed (%s), trying again", notification.pk, exc)
+            if not connection.in_atomic_block:  # a caller's transaction is theirs to end
+                connection.close()  # the next query opens a new connection
+    if write is _attempt_succeeded:
+        _hold_uncertain(notification, outcome.provider_message_id, error)
+    else:
+        # The attempt failed, so nothing reached the borrower; the sweeper
+        # gives the claim back once the database is back.
+        logger.error("Notification %s: a failed attempt could not be recorded (%s)", notification.pk, error)
+    return None
+
+
+def _hold_uncertain(notification, provider_message_id, error):
+    """The provider accepted the message but its outcome could not be
+    written: keep the claim, marked uncertain, with the provider's id so its
+    report finds the notice. If even that cannot be written, the log keeps
+    the id for staff, and the sweeper holds the stale claim as uncertain
+    where the provider would not drop a repeat."""
+    now = timezone.now()
+    fields = {"uncertain_since": now}
+    if provider_message_id:
+        fields["provider_message_id"] = provider_message_id[:255]
+    try:
+        held = status.change(
+            notification.pk, to=NotificationStatus.SENDING, source=[NotificationStatus.SENDING],
+            where=_ours(notification), event="uncertain", at=now,
+            detail=f"attempt {notification.attempts}: the provider accepted it; writing the outcome failed "
+                   f"({type(error).__name__})",
+            **fields,
+        )
+    except DatabaseError:
+        held = False
+    logger.error(
+        "Notification %s: attempt %s reached the provider (message id %s) but its outcome could not be written "
+        "(%s); %s",
+        notification.pk, notification.attempts, provider_message_id or "-", error,
+        "held as uncertain" if held else "nothing recorded",
+    )
 
 
 def _defer(notification_id, until, now):
@@ -207,7 +269,7 @@ def sweep(now=None, grace=None) -> dict:
     NOTIFICATIONS_SWEEP_GRACE; 0 queues every due row)."""
     now = now or timezone.now()
     grace = conf.SWEEP_GRACE if grace is None else grace
-    expired = _release_stale_claims(now)
+    claims = _release_stale_claims(now)
     due = list(
         Notification.objects.filter(status=NotificationStatus.QUEUED, next_attempt_at__lte=now)
         # Fresh rows were queued by their transaction's on_commit hook.
@@ -216,40 +278,92 @@ def sweep(now=None, grace=None) -> dict:
         .values_list("pk", flat=True)[: conf.SWEEP_BATCH]
     )
     services.queue(due)
-    return {"requeued": len(due), "stale_claims": expired}
+    return {"requeued": len(due), **claims}
+
+
+def _idempotent_channels():
+    """The channels whose provider, as configured, drops a repeat by key."""
+    return [channel for channel, sender in CHANNELS.items() if sender.idempotent()]
 
 
 def _release_stale_claims(now):
-    """Rows stuck in `sending` past the claim timeout: their worker died.
+    """Rows stuck in `sending` past the claim timeout: their worker died (or
+    could not write the outcome). Whether that attempt reached the provider
+    is unknown, so:
 
-    Whether that attempt reached the provider is unknown; it is sent again
-    under the same idempotency key, which the provider deduplicates."""
+    - a provider that drops a repeat by its idempotency key gets it again at
+      once, under the same key;
+    - any other provider may have it already: the claim is held as uncertain
+      for NOTIFICATIONS_UNCERTAIN_GRACE. Its tracking webhook finishes the
+      notice meanwhile (delivered, bounced: notifications.outcomes); any
+      other report of it says the provider has it (sent). Only a grace
+      without a word sends it again.
+    """
     cutoff = now - datetime.timedelta(seconds=conf.CLAIM_TIMEOUT)
+    grace_over = now - datetime.timedelta(seconds=conf.UNCERTAIN_GRACE)
+    keyed = _idempotent_channels()
     stale = list(
-        Notification.objects.filter(status=NotificationStatus.SENDING, claimed_at__lt=cutoff).values_list(
-            "pk", "attempts", "claimed_at"
-        )[: conf.SWEEP_BATCH]
+        Notification.objects.filter(status=NotificationStatus.SENDING, claimed_at__lt=cutoff)
+        # Held claims still within their grace are left alone (and never
+        # crowd the batch).
+        .filter(Q(uncertain_since__isnull=True) | Q(uncertain_since__lt=grace_over) | Q(channel__in=keyed))
+        .order_by("claimed_at")
+        .values_list("pk", "channel", "attempts", "claimed_at", "uncertain_since")[: conf.SWEEP_BATCH]
     )
-    released = 0
-    for pk, attempts, claimed_at in stale:
-        final = attempts >= conf.MAX_ATTEMPTS
-        detail = f"attempt {attempts}: the worker stopped before recording the outcome"
-        with transaction.atomic():
-            if final:
-                changed = status.change(
-                    pk, to=NotificationStatus.FAILED, source=[NotificationStatus.SENDING],
-                    where=Q(claimed_at=claimed_at), event="failed", at=now, detail=detail, failed_at=now,
-                    claimed_at=None, last_error="worker stopped during every attempt",
-                )
-            else:
-                changed = status.change(
-                    pk, to=NotificationStatus.QUEUED, source=[NotificationStatus.SENDING],
-                    where=Q(claimed_at=claimed_at), event="claim_expired", at=now, detail=detail,
-                    next_attempt_at=now, claimed_at=None,
-                )
-            if not changed:
-                continue
-            released += 1
-            if final:
-                outcomes.notice_failed(Notification.objects.select_related("case").get(pk=pk), unreachable=False, at=now)
-    return released
+    counts = {"stale_claims": 0, "uncertain": 0, "reported": 0}
+    for pk, channel, attempts, claimed_at, uncertain_since in stale:
+        if channel not in keyed and _reported_since_claim(pk):
+            counts["reported"] += _provider_has_it(pk, claimed_at, now)
+        elif channel not in keyed and uncertain_since is None:
+            counts["uncertain"] += status.change(
+                pk, to=NotificationStatus.SENDING, source=[NotificationStatus.SENDING],
+                where=Q(claimed_at=claimed_at, uncertain_since__isnull=True), event="uncertain", at=now,
+                detail=f"attempt {attempts}: the worker stopped; waiting for the provider's report",
+                uncertain_since=now,
+            )
+        else:
+            held = uncertain_since is not None
+            counts["stale_claims"] += _release(
+                pk, attempts, claimed_at, now, event="uncertain_expired" if held else "claim_expired",
+                detail=f"attempt {attempts}: no report from the provider" if held
+                else f"attempt {attempts}: the worker stopped before recording the outcome",
+            )
+    return counts
+
+
+def _reported_since_claim(pk):
+    """Whether the provider reported on the notice after it was last
+    claimed: then it has the message (a report that finished the notice
+    would have taken it out of `sending` already)."""
+    events = DeliveryEvent.objects.filter(notification_id=pk)
+    claim = events.filter(kind="sending").order_by("-pk").values("pk")[:1]
+    return events.filter(kind__startswith="provider:", pk__gt=Subquery(claim)).exists()
+
+
+def _provider_has_it(pk, claimed_at, now):
+    return status.change(
+        pk, to=NotificationStatus.SENT, source=[NotificationStatus.SENDING], where=Q(claimed_at=claimed_at),
+        event="sent", at=now, detail="the provider reported on it: not sent again",
+        sent_at=claimed_at, claimed_at=None, uncertain_since=None,
+    )
+
+
+def _release(pk, attempts, claimed_at, now, *, event, detail):
+    """Give a dead claim back to the queue, or fail it after the last attempt."""
+    final = attempts >= conf.MAX_ATTEMPTS
+    with transaction.atomic():
+        if final:
+            changed = status.change(
+                pk, to=NotificationStatus.FAILED, source=[NotificationStatus.SENDING],
+                where=Q(claimed_at=claimed_at), event="failed", at=now, detail=detail, failed_at=now,
+                claimed_at=None, uncertain_since=None, last_error="worker stopped during every attempt",
+            )
+        else:
+            changed = status.change(
+                pk, to=NotificationStatus.QUEUED, source=[NotificationStatus.SENDING],
+                where=Q(claimed_at=claimed_at), event=event, at=now, detail=detail,
+                next_attempt_at=now, claimed_at=None, uncertain_since=None,
+            )
+        if changed and final:
+            outcomes.notice_failed(Notification.objects.select_related("case").get(pk=pk), unreachable=False, at=now)
+    return int(changed)

@@ -116,6 +116,11 @@ class Notification(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    # Set while a `sending` claim is held as uncertain: its worker died (or
+    # could not record the outcome) after maybe handing the message to a
+    # provider that cannot drop a repeat. The notice is not sent again until
+    # the provider's report finishes it or NOTIFICATIONS_UNCERTAIN_GRACE passes.
+    uncertain_since = models.DateTimeField(_("uncertain since"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     provider_message_id = models.CharField(_("provider message id"), max_length=255, null=True, blank=True, unique=True)
 

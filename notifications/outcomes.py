@@ -143,7 +143,12 @@ def provider_event_record(*, message_id, event_id, kind, at=None, detail="", pay
 def _apply_provider_event(notification, kind, reject_reason, event):
     at, was = event["at"], notification.status
     if kind in _DELIVERED_EVENTS:
-        if status.change(notification.pk, to=NotificationStatus.DELIVERED, source=_ON_ITS_WAY, delivered_at=at, **event):
+        # From `sending` too: a claim held as uncertain (its worker died, or
+        # could not write the outcome) is finished by the provider's report.
+        if status.change(
+            notification.pk, to=NotificationStatus.DELIVERED, source=_ON_ITS_WAY, delivered_at=at,
+            sent_at=Coalesce(F("sent_at"), F("claimed_at"), Value(at)), **event,
+        ):
             delivered(notification, at)
             return True
         return False

@@ -49,6 +49,8 @@ DELIVERY_EVENTS = {
     "failed": gettext_lazy("failed"),
     "bounced": gettext_lazy("bounced"),
     "claim_expired": gettext_lazy("worker stopped; sent again"),
+    "uncertain": gettext_lazy("not known whether the provider has it; waiting for its report"),
+    "uncertain_expired": gettext_lazy("no report from the provider; sent again"),
     "deferred": gettext_lazy("waiting: the provider is down"),
     "failover": gettext_lazy("the same news sent on another channel"),
     "retry": gettext_lazy("sent again by staff"),

@@ -3,6 +3,11 @@
 `send` returns a SendResult or raises DeliveryError. `permanent=True` means a
 retry cannot help (invalid address, rejected content); `unreachable=True`
 additionally says the contact itself is wrong, so staff must verify it.
+
+`idempotent()` says whether the channel's provider, as configured, drops a
+repeat of a notice by its idempotency key (the notice's UUID): a dead
+worker's claim is then simply sent again; otherwise the sweeper holds it as
+uncertain until the provider reports, or a grace period passes.
 """
 
 from dataclasses import dataclass

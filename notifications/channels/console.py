@@ -5,9 +5,10 @@ whole (Django's console backend prints every MIME part) they bury the demo
 users' table. One line says who got what: the recipient masked, and the
 subject (email) or what the SMS is about, never a body, which names the
 borrower and holds a working status-page link. NOTIFICATIONS_CONSOLE_BODIES=True (CONSOLE_BODIES=1
-in the environment) prints the whole messages again.
+in the environment) prints the whole messages again, recipients still masked.
 """
 
+import copy
 import sys
 import threading
 
@@ -26,10 +27,23 @@ def line(text):
         sys.stdout.flush()
 
 
+class MaskedFullEmailBackend(FullEmailBackend):
+    """Django's console backend, whole messages, but the recipients masked:
+    a developer needs the body and its link, not the borrower's address,
+    and a console is often a log file."""
+
+    def write_message(self, message):
+        masked = copy.copy(message)
+        masked.to = [mask_contact(address) for address in message.to]
+        masked.cc = [mask_contact(address) for address in message.cc]
+        masked.bcc = [mask_contact(address) for address in message.bcc]
+        super().write_message(masked)
+
+
 class EmailBackend(BaseEmailBackend):
     def send_messages(self, email_messages):
         if conf.CONSOLE_BODIES:
-            return FullEmailBackend(fail_silently=self.fail_silently).send_messages(email_messages)
+            return MaskedFullEmailBackend(fail_silently=self.fail_silently).send_messages(email_messages)
         for message in email_messages:
             to = ", ".join(mask_contact(address) for address in message.recipients())
             line(f"email to {to}: {message.subject}")

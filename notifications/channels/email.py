@@ -5,6 +5,7 @@ import smtplib
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.utils.module_loading import import_string
 
 from notifications.channels import DeliveryError, SendResult
 from notifications.conf import conf
@@ -14,7 +15,18 @@ def message_id_for(notification) -> str:
     return f"<{notification.uuid}@{conf.EMAIL_DOMAIN}>"
 
 
+def backend_idempotent(path=None) -> bool:
+    """Whether EMAIL_BACKEND's provider drops a repeat of a message by its
+    idempotency key (notifications.channels.esp). A custom message header is
+    not enough: anymail sends it in the body, where no ESP looks for a key."""
+    return bool(getattr(import_string(path or settings.EMAIL_BACKEND), "idempotent", False))
+
+
 class EmailChannel:
+    @staticmethod
+    def idempotent() -> bool:
+        return backend_idempotent()
+
     def send(self, notification, text, html) -> SendResult:
         message = EmailMultiAlternatives(
             subject=notification.subject,
@@ -22,13 +34,14 @@ class EmailChannel:
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[notification.recipient],
             headers={
-                # The notification's UUID identifies every attempt, so an ESP
-                # (or a mail server) can drop a repeat of the same message.
+                # The notification's UUID identifies every attempt.
                 "Message-ID": message_id_for(notification),
-                "Idempotency-Key": str(notification.uuid),
                 "X-Loanflow-Notification": str(notification.uuid),
             },
         )
+        # Where the ESP reads its idempotency key (an HTTP header for Resend)
+        # only its backend knows: the backends in channels.esp put it there.
+        message.idempotency_key = str(notification.uuid)
         if html:
             message.attach_alternative(html, "text/html")
         # Anymail copies metadata to the ESP, which returns it in webhooks.

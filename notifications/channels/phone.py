@@ -8,6 +8,10 @@ from notifications.staff import task_create
 
 
 class PhoneChannel:
+    @staticmethod
+    def idempotent():
+        return True  # a repeat finds the notice's open task: no second call
+
     def send(self, notification, text, html) -> SendResult:
         # One open task per notice even if a dead worker's claim is retried.
         # A finished one does not count: after a staff retry the officer must

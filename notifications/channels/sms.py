@@ -49,10 +49,17 @@ class SmsChannel:
         provider_id = backend.send_message(message)
         return SendResult(provider_message_id=provider_id, delivered=not backend.receipts)
 
+    @staticmethod
+    def idempotent() -> bool:
+        return bool(import_string(conf.SMS_BACKEND).idempotent)
+
 
 class BaseSmsBackend:
     # Whether the provider reports delivery later (delivery receipts).
     receipts = False
+    # Whether the provider drops a repeat of a message by its idempotency
+    # key: then a dead worker's claim is simply sent again.
+    idempotent = False
 
     def send_message(self, message: SmsMessage) -> str | None:
         raise NotImplementedError
@@ -65,7 +72,7 @@ class ConsoleSmsBackend(BaseSmsBackend):
 
     def send_message(self, message):
         if conf.CONSOLE_BODIES:
-            sys.stdout.write(f"SMS to {message.to} [{message.idempotency_key}]\n{message.body}\n{'-' * 40}\n")
+            sys.stdout.write(f"SMS to {mask_contact(message.to)} [{message.idempotency_key}]\n{message.body}\n{'-' * 40}\n")
             sys.stdout.flush()
         else:
             console.line(f"SMS to {mask_contact(message.to)}: {message.summary or '-'}")
@@ -89,6 +96,8 @@ class FileSmsBackend(BaseSmsBackend):
     accepted/<key> is created atomically (O_EXCL); every call, accepted or
     not, is appended to calls.log, so a drill can prove no key went out twice."""
 
+    idempotent = True
+
     def send_message(self, message):
         return record_send(conf.RECORD_DIR, "sms", message.idempotency_key, message.to)
 
@@ -96,26 +105,34 @@ class FileSmsBackend(BaseSmsBackend):
 _record_lock = threading.Lock()
 
 
-def record_send(directory, channel, key, to):
+def append_line(path, text):
+    """One line appended whole (O_APPEND), even with several processes writing."""
+    with _record_lock:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        try:
+            os.write(fd, (text + "\n").encode())
+        finally:
+            os.close(fd)
+
+
+def record_send(directory, channel, key, to, *, idempotent=True):
+    """Every call goes to calls.log; the first of a key creates accepted/<key>
+    (O_EXCL). A repeat is dropped by a provider that honours keys, and is a
+    second message to the borrower (duplicates.log) by one that does not."""
     if not directory:
         raise DeliveryError("NOTIFICATIONS_RECORD_DIR is not set", permanent=True)
     delay = float(conf.RECORD_DELAY or 0)
     if delay:
         time.sleep(delay)
     os.makedirs(os.path.join(directory, "accepted"), exist_ok=True)
-    line = f"{time.time():.6f} {os.getpid()} {channel} {key}\n".encode()
-    with _record_lock:
-        fd = os.open(os.path.join(directory, "calls.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        try:
-            os.write(fd, line)
-        finally:
-            os.close(fd)
+    append_line(os.path.join(directory, "calls.log"), f"{time.time():.6f} {os.getpid()} {channel} {key}")
     try:
         fd = os.open(os.path.join(directory, "accepted", key), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         os.write(fd, f"{channel} {to}\n".encode())
         os.close(fd)
     except FileExistsError:
-        pass  # a repeat of an accepted key: the provider drops it
+        if not idempotent:
+            append_line(os.path.join(directory, "duplicates.log"), f"{channel} {key}")
     return f"file-{key}"
 
 
@@ -124,9 +141,13 @@ class HttpSmsBackend(BaseSmsBackend):
 
     The gateway answers 2xx with {"message_id": ...}; a 4xx other than
     408/429 is permanent (code "invalid_number" marks the number wrong);
-    5xx, timeouts and connection errors are retried."""
+    5xx, timeouts and connection errors are retried.
+
+    The gateway deduplicates by the Idempotency-Key HTTP header (and the
+    body's "reference"), both the notice's UUID: a repeat is never delivered."""
 
     receipts = True
+    idempotent = True
 
     def send_message(self, message):
         url = conf.SMS_GATEWAY_URL
