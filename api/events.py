@@ -13,7 +13,7 @@ from django.utils import timezone
 from api import webhooks
 from api.models import ApiClient, WebhookDelivery
 from cases import selectors as case_selectors
-from cases.signals import transitions_recorded
+from cases.signals import case_anonymised, transitions_recorded
 from notifications.models import Notification, NotificationStatus
 from notifications.signals import notice_status_changed
 
@@ -97,3 +97,22 @@ def on_notice(sender, notification_id, status, event, at, **kwargs):
         WebhookDelivery(client=client, event="notice.outcome", payload=data, created_at=now, next_attempt_at=now)
         for client in _for_case(clients, notice.case)
     ])
+
+
+@receiver(case_anonymised)
+def on_case_anonymised(sender, case, scrub, reasons, dry_run, **kwargs):
+    """Retention: an event keeps the reason of a change of state as it was,
+    which may quote the borrower. Only when one of the case's reasons did
+    are its events read (the case number is inside the payload: a scan)."""
+    if not reasons:
+        return {"webhook_deliveries": 0}
+    changed = []
+    deliveries = WebhookDelivery.objects.filter(event="case.transition", payload__case=case.number).only("payload")
+    for delivery in deliveries:
+        reason = delivery.payload.get("reason") or ""
+        if reason in reasons:
+            delivery.payload = {**delivery.payload, "reason": scrub(reason)}
+            changed.append(delivery)
+    if changed and not dry_run:
+        WebhookDelivery.objects.bulk_update(changed, ["payload"], batch_size=500)
+    return {"webhook_deliveries": len(changed)}

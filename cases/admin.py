@@ -7,6 +7,7 @@ from cases.models import (
     Branch,
     BusinessDay,
     BusinessYear,
+    CaseAnonymisation,
     CaseTransition,
     DeadlineChange,
     LoanCase,
@@ -120,6 +121,17 @@ class DeadlineChangeAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "case", "old_due_at", "new_due_at", "new_provisional", "actor", "reason"]
     search_fields = ["case__number"]
     list_select_related = ["case", "actor"]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(branch_scope(request.user, "case__"))
+
+
+@admin.register(CaseAnonymisation)
+class CaseAnonymisationAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "case", "closed_at", "retention_days", "via"]
+    search_fields = ["case__number"]
+    list_select_related = ["case"]
     show_full_result_count = False
 
     def get_queryset(self, request):

@@ -19,6 +19,11 @@ from cases.identity import (
 )
 from cases.states import FINAL_STATES, WORKING_STATES, CaseState
 
+# What replaces the borrower's personal data once a closed case's retention
+# period is over (cases.services.retention). Stored data, not a translated
+# label: the same in every language, and easy to search for.
+ANONYMISED = "已匿名"
+
 
 class Branch(models.Model):
     code = models.CharField(_("code"), max_length=20, unique=True)
@@ -181,6 +186,10 @@ class LoanCase(ConcurrentTransitionMixin, models.Model):
     # When the case was opened (backdated for imported histories).
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # When the borrower's personal data was anonymised, the retention period
+    # after closing being over (cases.services.retention): the number, amount,
+    # states, dates and audit rows stay; names, numbers and texts are gone.
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("loan case")
@@ -213,6 +222,14 @@ class LoanCase(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["status"], name="case_status_idx"),
             # The API's "what changed since" for the systems that follow cases.
             models.Index(fields=["updated_at", "id"], name="case_updated_idx"),
+            # The daily retention job's walk: closed cases still holding
+            # personal data (anonymised ones leave the index).
+            models.Index(
+                fields=["id"],
+                name="case_to_anonymise_idx",
+                condition=Q(status__in=FINAL_STATES, anonymised_at__isnull=True),
+                include=["entered_state_at"],
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -247,16 +264,22 @@ class LoanCase(ConcurrentTransitionMixin, models.Model):
         return self.status in FINAL_STATES
 
     @property
+    def is_anonymised(self) -> bool:
+        return self.anonymised_at is not None
+
+    # An anonymised case shows the marker wherever personal data was shown
+    # (its contacts are blank, so nothing can be sent to them).
+    @property
     def masked_id_number(self) -> str:
-        return mask_id_number(self.borrower_id_number)
+        return ANONYMISED if self.is_anonymised else mask_id_number(self.borrower_id_number)
 
     @property
     def masked_phone(self) -> str:
-        return mask_phone(self.borrower_phone)
+        return ANONYMISED if self.is_anonymised else mask_phone(self.borrower_phone)
 
     @property
     def masked_email(self) -> str:
-        return mask_email(self.borrower_email)
+        return ANONYMISED if self.is_anonymised else mask_email(self.borrower_email)
 
     # Transitions. They only change fields of this instance; the service saves,
     # audits and queues notices in one transaction. Arguments are keyword-only
@@ -451,6 +474,33 @@ class ContactCorrection(AuditRecord):
 
     def __str__(self):
         return f"{self.case_id}: {self.field} {self.old_masked} → {self.new_masked}"
+
+
+class CaseAnonymisation(AuditRecord):
+    """Immutable audit row: the case's personal data was anonymised because
+    its retention period after closing was over (PIPL). It says when, by
+    which rule and how many rows of each kind changed; never what they held."""
+
+    case = models.OneToOneField(
+        LoanCase, verbose_name=_("case"), on_delete=models.PROTECT, related_name="anonymisation"
+    )
+    created_at = models.DateTimeField(_("at"))
+    # When the case entered its final state, and the retention period then in force.
+    closed_at = models.DateTimeField(_("case closed at"))
+    retention_days = models.PositiveIntegerField(_("retention period (days)"))
+    via = models.CharField(_("by"), max_length=10, choices=[
+        ("schedule", _("the daily retention job")), ("command", _("a management command")),
+    ])
+    # {kind: rows changed}, e.g. {"notices": 12, "staff_tasks": 2}.
+    counts = models.JSONField(_("rows changed"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("anonymisation")
+        verbose_name_plural = _("anonymisations")
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.case_id}: {self.created_at}"
 
 
 class DeadlineChange(AuditRecord):

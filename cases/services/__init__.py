@@ -7,6 +7,7 @@ flags, written by sending, are the one exception: cases.reachability.)
     intake.py       case_open (the form, the API), import_check/import_run (a file of cases)
     deadlines.py    calendar_year_save, calendar_recompute_pending, case_deadlines_recompute
     contacts.py     case_correct_contact, case_unmask, case_resend_status_link, case_search_log
+    retention.py    closed_cases_anonymise (PIPL: personal data out of cases closed long ago)
 """
 
 from cases.services.contacts import (
@@ -24,6 +25,7 @@ from cases.services.deadlines import (
     case_deadlines_recompute,
 )
 from cases.services.intake import case_open, import_check, import_run, imports_forget_unimported
+from cases.services.retention import Anonymised, closed_cases_anonymise, retention_days
 from cases.services.transitions import (
     BulkResult,
     TransitionRefused,
@@ -39,6 +41,7 @@ from cases.services.transitions import (
 
 __all__ = [
     "RECOMPUTE_TASK",
+    "Anonymised",
     "BulkResult",
     "Recomputed",
     "TransitionRefused",
@@ -61,5 +64,7 @@ __all__ = [
     "cases_import_with_history",
     "cases_resume",
     "check_transition",
+    "closed_cases_anonymise",
     "normalize_contact",
+    "retention_days",
 ]

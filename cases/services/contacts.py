@@ -50,6 +50,11 @@ def case_correct_contact(*, case, actor, field, value, note="", at=None) -> Cont
     )
     with transaction.atomic():
         locked = LoanCase.objects.select_related("branch").select_for_update(of=("self",)).get(pk=case.pk)
+        if locked.anonymised_at is not None:
+            # Its retention period is over: a new contact would bring personal
+            # data back that no later run would ever remove.
+            _refuse("wrong_state", _("This case's personal data was removed at the end of its retention "
+                                     "period; its contacts cannot be changed."))
         old = getattr(locked, attribute)
         if old == new and not getattr(locked, flag):
             raise ValidationError(_("That is already the contact on file, and it works."), code="unchanged")

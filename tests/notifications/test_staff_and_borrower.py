@@ -236,7 +236,7 @@ def test_setup_schedules_creates_the_sweeper_every_minute(db):
     assert Schedule.objects.filter(func="cases.tasks.recompute_deadlines").exists()
     assert Schedule.objects.filter(func="api.tasks.sweep_webhooks", minutes=1).exists()  # events out
     assert Schedule.objects.filter(func="cases.tasks.forget_unimported_rows").exists()  # no stale ID numbers
-    assert Schedule.objects.count() == 7  # the hold reminders are part of the silence rule now
+    assert Schedule.objects.count() == 8  # the hold reminders are part of the silence rule now
 
 
 # --- A borrower's question the officer could not answer by phone ---------------

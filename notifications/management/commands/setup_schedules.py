@@ -9,6 +9,10 @@ SCHEDULES = {
     # Mends a deadline computed on a calendar snapshot from before an announcement.
     "cases: recompute estimated deadlines": ("cases.tasks.recompute_deadlines", 60),
     "cases: forget the rows of files checked but never imported": ("cases.tasks.forget_unimported_rows", 60),
+    # PIPL: personal data out of cases closed longer ago than RETENTION_CLOSED_CASE_DAYS.
+    "cases: anonymise cases closed longer ago than the retention period": (
+        "cases.tasks.anonymise_closed_cases", 24 * 60,
+    ),
     # The integration API's events out, and the answers it keeps for retries.
     "api: sweep webhook deliveries": ("api.tasks.sweep_webhooks", 1),
     "api: forget idempotency keys older than a day": ("api.tasks.forget_idempotency_keys", 60),
