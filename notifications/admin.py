@@ -1,7 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.template import TemplateSyntaxError
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -21,13 +20,14 @@ class MessageTemplateForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        # A template that does not compile would fall back to the default at
-        # send time; better to say so now, to the person editing it.
+        # A template that does not compile or render would fall back to the
+        # default at send time; better to say so now, to the person editing
+        # it, and save nothing. Compiled and rendered with a sample case by
+        # the sandboxed engine the messages use (rendering.SandboxEngine).
         for field, html in (("subject", False), ("body_text", False), ("body_html", True)):
-            try:
-                rendering.render(cleaned.get(field) or "", rendering.SAMPLE_CONTEXT, html=html)
-            except TemplateSyntaxError as exc:
-                self.add_error(field, ValidationError(_("This template has an error: %(error)s"), params={"error": exc}))
+            error = rendering.template_error(cleaned.get(field) or "", html=html)
+            if error:
+                self.add_error(field, ValidationError(_("This template has an error: %(error)s"), params={"error": error}))
         return cleaned
 
 

@@ -8,9 +8,10 @@ number, and a last check masks it should it appear anyway.
 import datetime
 import functools
 
-from django.template import Context, Engine
+from django.template import Context, Engine, Library, TemplateSyntaxError
 from django.utils import translation
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cases import sla
@@ -36,9 +37,40 @@ NEXT_STEP = {
     CaseState.WITHDRAWN: _("Nothing more is needed from you."),
 }
 
+# Tags an administrator's template may not use: they reach outside the
+# plain values below (other templates and files, URLs, tag libraries, the
+# whole context) or make a message of any size. Each is refused when the
+# template is compiled, so the admin form names it and saves nothing.
+FORBIDDEN_TAGS = ("include", "extends", "load", "url", "debug", "ssi", "lorem")
+
+_sandbox = Library()
+
+
+def _forbidden_tag(parser, token):
+    raise TemplateSyntaxError(
+        gettext("The {%% %(tag)s %%} tag is not allowed in message templates.") % {"tag": token.split_contents()[0]}
+    )
+
+
+for _tag in FORBIDDEN_TAGS:
+    _sandbox.tag(_tag, _forbidden_tag)
+
+
+class SandboxEngine(Engine):
+    """Django's template language without loaders (no template can read
+    another, or a file) and with the forbidden tags replaced by an error."""
+
+    def __init__(self, autoescape):
+        super().__init__(loaders=[], autoescape=autoescape)
+
+    def get_template_builtins(self, builtins):
+        # Builtins loaded last win: ours replace Django's tags of the same name.
+        return [*super().get_template_builtins(builtins), _sandbox]
+
+
 # Plain-text templates must not HTML-escape what they print.
-_TEXT_ENGINE = Engine(autoescape=False)
-_HTML_ENGINE = Engine(autoescape=True)
+_TEXT_ENGINE = SandboxEngine(autoescape=False)
+_HTML_ENGINE = SandboxEngine(autoescape=True)
 
 SAMPLE_CONTEXT = {
     "case_number": "HL-2026-000123",
@@ -111,6 +143,23 @@ def render(source, context, html=False, id_number=""):
     if id_number and id_number in text:
         text = text.replace(id_number, mask_id_number(id_number))
     return text
+
+
+def template_error(source, html=False):
+    """Why `source` cannot be a message template, in the active language, or
+    None when it compiles and renders with a sample case."""
+    try:
+        render(source, SAMPLE_CONTEXT, html=html)
+    except TemplateSyntaxError as exc:
+        return str(exc)
+    except Exception as exc:
+        # A filter given the wrong kind of value ({{ 5|divisibleby:0 }}) fails
+        # only when rendered; at send time it would fall back to the default
+        # text, so the person editing it must hear of it now.
+        return gettext("It cannot be rendered with a sample case (%(error)s).") % {
+            "error": f"{type(exc).__name__}: {exc}"
+        }
+    return None
 
 
 def render_template(template, context, id_number=""):

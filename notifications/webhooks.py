@@ -10,6 +10,7 @@ import hmac
 import json
 import logging
 import time
+import uuid
 
 from anymail.exceptions import AnymailWebhookValidationFailure
 from anymail.webhooks.mailgun import MailgunTrackingWebhookView
@@ -52,6 +53,9 @@ def on_tracking(sender, event, esp_name, **kwargs):
         f"{message_id}|{event.event_type}|{timestamp}|{event.recipient}".encode()
     ).hexdigest()
     metadata = event.metadata if isinstance(event.metadata, dict) else {}
+    # The metadata comes back as the sender's JSON: the notice's UUID we put
+    # there, or anything at all in a forged or mangled event.
+    notification_uuid = _uuid_or_none(metadata.get("notification"))
     result = notification_outcomes.provider_event_record(
         message_id=message_id,
         event_id=f"{esp_name}:{raw_id}"[:255],
@@ -60,9 +64,16 @@ def on_tracking(sender, event, esp_name, **kwargs):
         detail=" ".join(str(part) for part in (event.description, event.mta_response) if part),
         payload={"esp": esp_name, "event_type": event.event_type, "reject_reason": event.reject_reason},
         reject_reason=event.reject_reason,
-        notification_uuid=metadata.get("notification"),
+        notification_uuid=notification_uuid,
     )
     logger.info("%s %s event for %s: %s", esp_name, event.event_type, message_id, result)
+
+
+def _uuid_or_none(value):
+    try:
+        return str(uuid.UUID(value)) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 class _StrictParsing:
@@ -85,7 +96,13 @@ class MailgunTracking(_StrictParsing, MailgunTrackingWebhookView):
     production)."""
 
     def validate_request(self, request):
-        super().validate_request(request)
+        try:
+            super().validate_request(request)
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            # Anymail reads the signature block before checking its type: a
+            # body that is a list, or a "signature" that is a string, is
+            # malformed, not a server error.
+            raise AnymailWebhookValidationFailure("Mailgun webhook with a malformed signature block") from exc
         try:
             signature = json.loads(request.body)["signature"]
             signed_at, token = int(signature["timestamp"]), str(signature["token"])

@@ -14,7 +14,6 @@ HOSTILE = [
     "page=-1",
     "page=0",
     "page=abc",
-    "page=1%00",
     "per_page=-2",
     "per_page=100000000",
     "sort=nonsense",
