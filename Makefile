@@ -28,6 +28,14 @@ run: setup
 	@echo "loanflow: http://127.0.0.1:$(PORT)/  (log in with a user printed above, password $(DEMO_PASSWORD))"
 	DEBUG=1 SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/python manage.py run_web_and_worker --port $(PORT)
 
+# One machine with production settings on PostgreSQL and Redis: migrate,
+# collectstatic, setup_schedules, then gunicorn (WEB_WORKERS, default 2) and
+# WORKER_PROCESSES qcluster processes (default 2); Ctrl-C stops them all.
+# Plain http on loopback; see deploy/run_prod.sh and deploy/env.example.
+.PHONY: prod
+prod: setup
+	PORT=$(PORT) bash deploy/run_prod.sh
+
 # Debian's chromium and Chinese fonts for the browser tests (never a downloaded browser).
 browser:
 	@command -v chromium >/dev/null 2>&1 && fc-list | grep -qi wenquanyi || \
@@ -50,7 +58,7 @@ test-postgres:
 # Each app keeps its own catalogue (cases/locale, notifications/locale, ...);
 # the project's own templates (templates/: base.html, registration/) and
 # settings have locale/ at the top.
-APPS := cases notifications borrowers dashboards api drills
+APPS := cases notifications borrowers dashboards api drills ops
 messages:
 	for app in $(APPS); do \
 	  (cd $$app && DEBUG=1 ../$(BIN)/django-admin makemessages -l zh_Hans -l en --no-obsolete \
