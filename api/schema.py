@@ -13,12 +13,14 @@ given (open cases, these transitions, contacts).
 **Errors** are RFC 9457 problem documents (`application/problem+json`) with a stable
 `code` (`invalid`, `malformed`, `duplicate`, `unauthenticated`, `permission`,
 `four_eyes`, `separation_of_duties`, `not_found`, `wrong_state`, `conflict`, `guard`, `reason_required`,
-`idempotency_key_reused`, `too_large`), a `detail` in the language of `Accept-Language`
+`idempotency_key_reused`, `too_large`, `throttled`), a `detail` in the language of `Accept-Language`
 (Chinese by default), and for bad input each field's messages in `errors`.
 
 **Retries.** Send an `Idempotency-Key` header with each write. The same key and body
 within 24 hours get the first answer again (header `Idempotent-Replayed: true`) and
-nothing is done twice; the same key with another body is a 422.
+nothing is done twice; the same key with another body is a 422. Each client may make
+a set number of requests a minute (the bank's `API_RATE_LIMIT`, 1200 by default); past
+it the answer is a 429 `throttled` with `Retry-After` in seconds.
 
 **Following changes.** List with `updated_since` set to the start of your previous
 sync minus 5 minutes, follow `next` to the end, and dedupe by `number`.

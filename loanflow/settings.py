@@ -11,6 +11,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from loanflow.logs import wants_json
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -50,6 +52,7 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "anymail",
+    "csp",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and Redoc served from our static files
@@ -60,11 +63,17 @@ INSTALLED_APPS = [
     "dashboards",
     "api",
     "drills",
+    "ops",  # /healthz, /metrics, the head office's status page
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below whitenoise (static files keep their long cache and need no
+    # policy), above the rest, so CSRF failures and redirects get both.
+    "csp.middleware.CSPMiddleware",
+    "loanflow.no_store.NoStoreMiddleware",
+    "loanflow.middleware.RefuseNulMiddleware",  # a NUL anywhere is a 400, before the session reads a cookie
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -142,6 +151,14 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False  # no banner on every process start
+# Behind a load balancer every request comes from the balancer's address: the
+# header it sets with the client's (e.g. HTTP_X_REAL_IP, which the balancer
+# must overwrite, never pass on) is what login lockouts and the borrower
+# pages' rate limits count by.
+CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "REMOTE_ADDR")
+AXES_IPWARE_META_PRECEDENCE_ORDER = (CLIENT_IP_HEADER,)
+BORROWER_CLIENT_IP_HEADER = CLIENT_IP_HEADER
+AXES_USERNAME_CALLABLE = "loanflow.lockout.axes_username"  # cut to axes' column: no 500 for a long name
 
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -183,9 +200,30 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Every page's assets are our own files (banks run on closed networks), and
+# no template holds an inline script or style, so the policy allows 'self'
+# only. The borrower's pages set a stricter policy of their own, which the
+# middleware leaves in place.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 SESSION_COOKIE_HTTPONLY = True
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # Load balancers and Prometheus probe the app itself over plain http: a
+    # redirect to https would fail the probe (ops/, README "Health and metrics").
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
@@ -205,7 +243,14 @@ ANYMAIL = {
     "MAILGUN_API_KEY": os.environ.get("MAILGUN_API_KEY", ""),
     "MAILGUN_WEBHOOK_SIGNING_KEY": os.environ.get("MAILGUN_WEBHOOK_SIGNING_KEY", ""),
     "POSTMARK_SERVER_TOKEN": os.environ.get("POSTMARK_SERVER_TOKEN", ""),
+    "RESEND_API_KEY": os.environ.get("RESEND_API_KEY", ""),
+    "BREVO_API_KEY": os.environ.get("BREVO_API_KEY", ""),
+    # A send that hangs must end well before its claim is taken for a dead
+    # worker's (NOTIFICATIONS_CLAIM_TIMEOUT, 90 s): checks.py warns otherwise.
+    "REQUESTS_TIMEOUT": float(os.environ.get("EMAIL_TIMEOUT", "20")),
 }
+# SMTP's send timeout (Django's default is none: a hung server blocks the worker).
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "20"))
 
 # Notifications: the SMS backend and gateway, the delivery receipts' secret and
 # the recording backends of the crash drills come from the environment; every
@@ -222,6 +267,10 @@ if "NOTIFICATIONS_RECORD_DIR" in os.environ:
     NOTIFICATIONS_RECORD_DIR = os.environ["NOTIFICATIONS_RECORD_DIR"]
 if "NOTIFICATIONS_RECORD_DELAY" in os.environ:
     NOTIFICATIONS_RECORD_DELAY = float(os.environ["NOTIFICATIONS_RECORD_DELAY"])
+if "NOTIFICATIONS_RECORD_HANG" in os.environ:
+    NOTIFICATIONS_RECORD_HANG = os.environ["NOTIFICATIONS_RECORD_HANG"]
+if "NOTIFICATIONS_UNCERTAIN_GRACE" in os.environ:
+    NOTIFICATIONS_UNCERTAIN_GRACE = int(os.environ["NOTIFICATIONS_UNCERTAIN_GRACE"])
 
 # django-q2: the ORM broker by default (nothing else to run); Redis when
 # Q_BROKER_URL is set. timeout < retry, or a slow task runs twice.
@@ -244,7 +293,15 @@ else:
 # Cache: rate limits and lockouts must be shared by every web process, so
 # production sets CACHE_URL (Redis); the default suits one process.
 if os.environ.get("CACHE_URL"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["CACHE_URL"]}}
+    # Short socket timeouts: a hung Redis fails a page (and /healthz) in 2 s
+    # instead of holding every web worker.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["CACHE_URL"],
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "loanflow"}}
 
@@ -258,13 +315,35 @@ BORROWER_LINK_KEY = os.environ.get("BORROWER_LINK_KEY", "")
 # Site address used in links sent to borrowers.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# Retention (PIPL): days a closed case (disbursed, rejected, withdrawn) keeps
+# the borrower's personal data before the daily job anonymises it
+# (cases/services/retention.py). Default ten years: the Anti-Money Laundering
+# Law as revised for 2025 keeps customer identity data at least ten years
+# after the relationship ends; the bank's compliance may set a longer one.
+# 0 switches anonymisation off (personal data is then kept indefinitely).
+RETENTION_CLOSED_CASE_DAYS = int(os.environ.get("RETENTION_CLOSED_CASE_DAYS") or 3653)
+if RETENTION_CLOSED_CASE_DAYS < 0:
+    raise RuntimeError("RETENTION_CLOSED_CASE_DAYS is a number of days, or 0 for no anonymisation.")
+
+# Logs: one JSON object per line in production (LOG_FORMAT=json, the default
+# with DEBUG off), plain text in development; either way ID numbers, mobiles,
+# email addresses and borrowers' link tokens are scrubbed (loanflow/logs.py).
+LOG_FORMAT = "json" if wants_json() else "text"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact": {"()": "loanflow.logs.RedactFilter"}},
+    "formatters": {
+        "json": {"()": "loanflow.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # runserver's request lines (Django gives them a handler of their
+        # own, which would print borrowers' link tokens).
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # Three lines per task and four per login at INFO bury what matters
         # (the one line per message the console backends print); warnings
         # and errors still show. Q_LOG_LEVEL=INFO brings the chatter back.
@@ -272,6 +351,12 @@ LOGGING = {
         "axes": {"level": os.environ.get("AXES_LOG_LEVEL", "WARNING")},
     },
 }
+
+# /metrics (ops/): Prometheus reads it from one of these addresses or networks
+# (a request that came through a proxy never counts as local), or with
+# "Authorization: Bearer <METRICS_TOKEN>". /healthz answers anyone.
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 
 # The integration API (api/): tokens of API clients only (no session, so no
 # CSRF to forge), JSON only, every error a problem document.
@@ -283,7 +368,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.problems.handler",
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ClientRateThrottle"],
 }
+# Requests per API client ("number/second|minute|hour|day"); past it, a 429
+# problem with Retry-After.
+API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "1200/min")
 SPECTACULAR_SETTINGS = {
     "TITLE": "loanflow integration API",
     # The description (errors, retries, events out) is api.schema.DESCRIPTION.

@@ -7,7 +7,7 @@ from django.test import Client
 
 from cases.models import CaseAccessLog, CaseTransition, ContactCorrection, LoanCase
 from notifications.models import Notification
-from tests.api.conftest import new_case_body
+from tests.api.conftest import Api, new_case_body, new_client
 from tests.base import make_case
 
 pytestmark = pytest.mark.django_db
@@ -53,3 +53,17 @@ def test_a_client_cannot_open_a_case_in_another_branch(los, branch_b, outsider):
     response = los.post("/api/v1/cases/", new_case_body(branch="B", officer="outsider"))
     assert response.status_code == 400 and "branch" in response.json()["errors"]
     assert not LoanCase.objects.exists()
+
+
+def test_a_client_past_its_rate_gets_a_429_problem_and_others_go_on(settings, branch_a):
+    settings.API_RATE_LIMIT = "3/min"
+    _busy, busy_token = new_client(branch_a, name="busy LOS")
+    _calm, calm_token = new_client(branch_a, name="calm LOS")
+    busy, calm = Api(busy_token), Api(calm_token)
+    assert [busy.get("/api/v1/cases/").status_code for _ in range(3)] == [200, 200, 200]
+    refused = busy.get("/api/v1/cases/")
+    assert refused.status_code == 429
+    assert refused["Content-Type"] == "application/problem+json"
+    assert refused.json()["code"] == "throttled"
+    assert 0 < int(refused["Retry-After"]) <= 60
+    assert calm.get("/api/v1/cases/").status_code == 200

@@ -77,6 +77,22 @@ def test_deploy_check_is_clean_with_production_settings():
     assert "WARNINGS:" not in output and "ERRORS:" not in output, output
 
 
+def test_deploy_check_is_clean_with_the_real_backends_of_a_bank():
+    # A Mailgun account with signed webhooks, and Redis as broker and cache:
+    # what production runs on (the checks do not depend on the database).
+    real = {
+        "EMAIL_BACKEND": "anymail.backends.mailgun.EmailBackend",
+        "MAILGUN_API_KEY": "key-" + "m" * 32,
+        "MAILGUN_WEBHOOK_SIGNING_KEY": "s" * 32,
+        "ANYMAIL_WEBHOOK_SECRET": "tracking:" + "w" * 32,
+        "CACHE_URL": "redis://127.0.0.1:6379/9",
+        "Q_BROKER_URL": "redis://127.0.0.1:6379/9",
+    }
+    code, output = deploy_check(**real)
+    assert code == 0, output
+    assert "WARNINGS:" not in output and "ERRORS:" not in output, output
+
+
 def test_production_settings_refuse_to_start_without_a_secret_key():
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "loanflow.settings", "DEBUG": "0"}
     for name in ("LOANFLOW_ALLOW_DEV_KEY", "SECRET_KEY"):
@@ -116,7 +132,8 @@ def test_the_admin_names_every_section_in_chinese(client, django_user_model):
     # django-axes ships no Chinese, django-q2's section was named "Django Q".
     assert "登录锁定" in page and "登录尝试" in page
     assert "后台任务" in page
-    assert "贷款进度通" in page and "Django" not in page  # the site's own name    assert "Axes" not in page and "Access attempts" not in page
+    assert "贷款进度通" in page and "Django" not in page  # the site's own name
+    assert "Axes" not in page and "Access attempts" not in page
 
 
 def test_favicon_is_served_from_the_app(client):
