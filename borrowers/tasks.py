@@ -4,4 +4,6 @@ from borrowers import services
 
 
 def send_found_link(case_number, digest):
-    return services.link_request(case_number=case_number, digest=digest)
+    # Nothing returned: django-q2 keeps a task's result in its table, and
+    # whether a case number and a phone matched is not for the admin to read.
+    services.link_request(case_number=case_number, digest=digest)

@@ -109,7 +109,7 @@ stop_all() {
     kill -TERM "$pid" 2>/dev/null || true
   done
   # gunicorn's graceful_timeout is 30 s; then whatever is left is killed.
-  local deadline=$((SECONDS + ${STOP_TIMEOUT:-40}))
+  local deadline=$((SECONDS + ${STOP_TIMEOUT:-70}))
   for i in "${!pids[@]}"; do
     while kill -0 "${pids[$i]}" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
     if kill -0 "${pids[$i]}" 2>/dev/null; then

@@ -30,7 +30,7 @@ def check_notification_settings(app_configs, **kwargs):
             )
         )
     anymail = getattr(settings, "ANYMAIL", {}) or {}
-    if settings.EMAIL_BACKEND.startswith("anymail.") and not anymail.get("WEBHOOK_SECRET"):
+    if _esp_of(settings.EMAIL_BACKEND) and not anymail.get("WEBHOOK_SECRET"):
         problems.append(
             Warning(
                 "ANYMAIL['WEBHOOK_SECRET'] is empty: email tracking webhooks will be ignored.",
@@ -55,6 +55,11 @@ _KEYED_ESP_BACKENDS = {
 }
 
 
+# Seconds kept for writing an attempt's outcome after the send returns
+# (dispatch.OUTCOME_RETRY_PAUSES add up to 7.7).
+OUTCOME_WRITE_MARGIN = 10
+
+
 def _seconds(timeout):
     """A send timeout as a number of seconds (None: none at all). requests
     also takes (connect, read): a send may take both."""
@@ -73,16 +78,21 @@ def check_send_timeouts(app_configs, **kwargs):
         'ANYMAIL["REQUESTS_TIMEOUT"]': anymail.get("REQUESTS_TIMEOUT", 30),  # anymail's own default
         "NOTIFICATIONS_SMS_GATEWAY_TIMEOUT": conf.SMS_GATEWAY_TIMEOUT,
     }
+    # The send and the writing of its outcome (retried for a few seconds
+    # after a database blip) must end before django-q2 kills the task and
+    # before the claim counts as a dead worker's.
+    q_timeout = getattr(settings, "Q_CLUSTER", {}).get("timeout", 60)
+    limit = min(conf.CLAIM_TIMEOUT, q_timeout) - OUTCOME_WRITE_MARGIN
     problems = []
     for name, timeout in timeouts.items():
         seconds = _seconds(timeout)
-        if seconds is None or seconds >= conf.CLAIM_TIMEOUT:
+        if seconds is None or seconds >= limit:
             problems.append(
                 Warning(
-                    f"{name} is {timeout!r}: a send may outlast NOTIFICATIONS_CLAIM_TIMEOUT "
-                    f"({conf.CLAIM_TIMEOUT} s) and be taken for a dead worker's.",
-                    hint=f"Set {name} below {conf.CLAIM_TIMEOUT} seconds (the environment's EMAIL_TIMEOUT sets both "
-                    "email timeouts).",
+                    f"{name} is {timeout!r}: a send may outlast its task (Q_CLUSTER['timeout'], {q_timeout} s) or "
+                    f"its claim (NOTIFICATIONS_CLAIM_TIMEOUT, {conf.CLAIM_TIMEOUT} s) and be sent again.",
+                    hint=f"Set {name} below {limit} seconds (the environment's EMAIL_TIMEOUT sets both email "
+                    "timeouts).",
                     id="notifications.W006",
                 )
             )
@@ -98,6 +108,39 @@ def check_send_timeouts(app_configs, **kwargs):
             )
         )
     return problems
+
+
+# The ESPs whose tracking webhooks are mounted (notifications/urls.py).
+TRACKED_ESPS = {"mailgun", "postmark", "resend", "brevo", "sendinblue"}
+
+
+def _esp_of(backend):
+    """The ESP an email backend sends through ("resend"), or None (SMTP, console)."""
+    if backend.startswith("anymail.backends."):
+        return backend.split(".")[2]
+    if backend.startswith("notifications.channels.esp."):
+        return backend.rsplit(".", 1)[1].removesuffix("EmailBackend").lower()
+    return None
+
+
+@register(deploy=True)
+def check_delivery_reports(app_configs, **kwargs):
+    """Email counts as news that reached the borrower only when the ESP
+    reports delivery; without reports every email stays "sent", the silence
+    rule turns to phone calls, bounces never flag a wrong address, and a dead
+    worker's email is sent again after the grace."""
+    esp = _esp_of(settings.EMAIL_BACKEND)
+    if esp is None or esp in TRACKED_ESPS or esp == "test":
+        return []
+    return [
+        Warning(
+            f"EMAIL_BACKEND sends through {esp}, whose delivery reports loanflow does not receive: no email will "
+            "count as delivered, and a dead worker's email is sent again after NOTIFICATIONS_UNCERTAIN_GRACE.",
+            hint="Use one of " + ", ".join(sorted(TRACKED_ESPS - {"sendinblue"})) + " (their tracking webhooks are "
+            "at /notifications/email/<esp>/tracking/), or add a strict tracking view for this ESP.",
+            id="notifications.W008",
+        )
+    ]
 
 
 @register(deploy=True)

@@ -227,7 +227,11 @@ def _attempt_failed(notification, error):
     now = timezone.now()
     outage_until = None
     if not error.permanent and notification.channel in FAILOVER_ORDER:
-        circuit.record_failure(notification.channel, now)  # a bad address says nothing about the provider
+        # A bad address says nothing about the provider. Counted once, even
+        # when a database blip makes _record write this outcome again.
+        if not getattr(error, "counted", False):
+            circuit.record_failure(notification.channel, now)
+            error.counted = True
         outage_until = circuit.open_until(notification.channel, now)
     # While the provider is down for everyone, a failed attempt says nothing
     # about this message: it waits for the outage to end, never fails for it.

@@ -147,7 +147,8 @@ def _apply_provider_event(notification, kind, reject_reason, event):
         # could not write the outcome) is finished by the provider's report.
         if status.change(
             notification.pk, to=NotificationStatus.DELIVERED, source=_ON_ITS_WAY, delivered_at=at,
-            sent_at=Coalesce(F("sent_at"), F("claimed_at"), Value(at)), **event,
+            sent_at=Coalesce(F("sent_at"), F("claimed_at"), Value(at)), claimed_at=None, uncertain_since=None,
+            **event,
         ):
             delivered(notification, at)
             return True
@@ -167,7 +168,7 @@ def _apply_provider_event(notification, kind, reject_reason, event):
     new = NotificationStatus.BOUNCED if kind in _BOUNCE_EVENTS else NotificationStatus.FAILED
     if status.change(
         notification.pk, to=new, source=_ON_ITS_WAY + (NotificationStatus.DELIVERED,), failed_at=at,
-        last_error=error, **event,
+        last_error=error, claimed_at=None, uncertain_since=None, **event,
     ):
         if was == NotificationStatus.DELIVERED:
             news.news_retract(notification=notification, at=at)  # it never reached them after all

@@ -8,7 +8,7 @@ number, and a last check masks it should it appear anyway.
 import datetime
 import functools
 
-from django.template import Context, Engine, Library, TemplateSyntaxError
+from django.template import Context, Engine, Library, TemplateSyntaxError, defaultfilters, defaulttags
 from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -43,6 +43,13 @@ NEXT_STEP = {
 # template is compiled, so the admin form names it and saves nothing.
 FORBIDDEN_TAGS = ("include", "extends", "load", "url", "debug", "ssi", "lorem")
 
+# A message is short: nested loops over the context's values, or a padding
+# filter given a huge width, could otherwise make one of gigabytes in the
+# admin form's check and again in every worker.
+MAX_LOOP_DEPTH = 2
+MAX_WIDTH = 200
+MAX_RENDERED = 20_000
+
 _sandbox = Library()
 
 
@@ -54,6 +61,41 @@ def _forbidden_tag(parser, token):
 
 for _tag in FORBIDDEN_TAGS:
     _sandbox.tag(_tag, _forbidden_tag)
+
+
+@_sandbox.tag("for")
+def _bounded_for(parser, token):
+    # do_for parses the loop's body inside this call, so the depth counts
+    # the loops around the one being parsed.
+    depth = getattr(parser, "loop_depth", 0)
+    if depth >= MAX_LOOP_DEPTH:
+        raise TemplateSyntaxError(
+            gettext("Message templates may nest at most %(n)s {%% for %%} loops.") % {"n": MAX_LOOP_DEPTH}
+        )
+    parser.loop_depth = depth + 1
+    try:
+        return defaulttags.do_for(parser, token)
+    finally:
+        parser.loop_depth = depth
+
+
+def _bounded_width(padding):
+    def bounded(value, width):
+        try:
+            width = min(int(width), MAX_WIDTH)
+        except (TypeError, ValueError):
+            return value
+        return padding(value, width)
+
+    return bounded
+
+
+for _name in ("center", "ljust", "rjust"):
+    _sandbox.filter(_name, _bounded_width(getattr(defaultfilters, _name)), is_safe=True)
+
+
+class MessageTooLong(ValueError):
+    pass
 
 
 class SandboxEngine(Engine):
@@ -140,6 +182,11 @@ def render(source, context, html=False, id_number=""):
     if not source:
         return ""
     text = _compile(source, html).render(Context(context, autoescape=html)).strip()
+    if len(text) > MAX_RENDERED:
+        raise MessageTooLong(
+            gettext("The message would be %(n)s characters long; at most %(max)s are allowed.")
+            % {"n": len(text), "max": MAX_RENDERED}
+        )
     if id_number and id_number in text:
         text = text.replace(id_number, mask_id_number(id_number))
     return text
@@ -150,7 +197,7 @@ def template_error(source, html=False):
     None when it compiles and renders with a sample case."""
     try:
         render(source, SAMPLE_CONTEXT, html=html)
-    except TemplateSyntaxError as exc:
+    except (TemplateSyntaxError, MessageTooLong) as exc:
         return str(exc)
     except Exception as exc:
         # A filter given the wrong kind of value ({{ 5|divisibleby:0 }}) fails

@@ -42,8 +42,14 @@ def queue_backlog(now=None):
     )
     stale = Notification.objects.filter(
         status=NotificationStatus.SENDING, claimed_at__lt=now - datetime.timedelta(seconds=conf.CLAIM_TIMEOUT)
-    ).count()
-    return {"by_status": by_status, "oldest_due": oldest, "stale_claims": stale}
+    ).aggregate(
+        # Held ones wait for the provider's report (dispatch explains why):
+        # not lost, so not counted with the abandoned.
+        abandoned=Count("id", filter=Q(uncertain_since__isnull=True)),
+        uncertain=Count("id", filter=Q(uncertain_since__isnull=False)),
+    )
+    return {"by_status": by_status, "oldest_due": oldest, "stale_claims": stale["abandoned"],
+            "uncertain": stale["uncertain"]}
 
 
 # --- What the staff pages list: tasks, and notices with a problem -----------------

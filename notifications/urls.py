@@ -9,5 +9,5 @@ urlpatterns = [
     # Strict variants of anymail's tracking webhooks (malformed JSON is a 400,
     # a replayed Mailgun signature is refused); anymail's own URLs are not mounted.
     path("email/mailgun/tracking/", webhooks.mailgun_tracking, name="mailgun_tracking"),
-    path("email/postmark/tracking/", webhooks.postmark_tracking, name="postmark_tracking"),
+    path("email/<str:esp>/tracking/", webhooks.tracking, name="tracking"),  # postmark, resend, brevo
 ]

@@ -13,8 +13,10 @@ import time
 import uuid
 
 from anymail.exceptions import AnymailWebhookValidationFailure
+from anymail.webhooks.brevo import BrevoTrackingWebhookView
 from anymail.webhooks.mailgun import MailgunTrackingWebhookView
 from anymail.webhooks.postmark import PostmarkTrackingWebhookView
+from anymail.webhooks.resend import ResendTrackingWebhookView
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponseBadRequest, HttpResponseForbidden, HttpResponseNotFound, JsonResponse
@@ -123,10 +125,21 @@ class PostmarkTracking(_StrictParsing, PostmarkTrackingWebhookView):
     pass
 
 
+class ResendTracking(_StrictParsing, ResendTrackingWebhookView):
+    pass
+
+
+class BrevoTracking(_StrictParsing, BrevoTrackingWebhookView):
+    pass
+
+
 # Only these strict views are mounted (never anymail.urls): each answers 404
-# until its provider is configured, instead of anymail's 500.
+# until its provider is configured, instead of anymail's 500. They are the
+# ESPs whose delivery reports we read (TRACKED_ESPS); check W008 warns about
+# any other ESP.
 _mailgun_view = MailgunTracking.as_view()
 _postmark_view = PostmarkTracking.as_view()
+_secured_views = {"postmark": _postmark_view, "resend": ResendTracking.as_view(), "brevo": BrevoTracking.as_view()}
 
 
 @csrf_exempt
@@ -138,10 +151,14 @@ def mailgun_tracking(request):
 
 
 @csrf_exempt
-def postmark_tracking(request):
-    if not _anymail_secured("postmark"):
-        return HttpResponseNotFound("Postmark tracking is not configured")
-    return _postmark_view(request)
+def tracking(request, esp):
+    """Postmark, Resend and Brevo: authenticated by ANYMAIL["WEBHOOK_SECRET"]
+    (basic auth), as anymail documents for each."""
+    if esp not in _secured_views:
+        return HttpResponseNotFound("No such provider")
+    if not _anymail_secured(esp):
+        return HttpResponseNotFound(f"{esp} tracking is not configured")
+    return _secured_views[esp](request)
 
 
 # --- SMS delivery receipts -----------------------------------------------------

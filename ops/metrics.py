@@ -58,15 +58,22 @@ class LoanflowCollector(Collector):
             [(status, channel) for status in selectors.UNDELIVERED_STATUSES for channel in SENT_CHANNELS],
         )
 
-        latency = HistogramMetricFamily(
-            f"{PREFIX}_notice_delivery_seconds",
+        yield _histogram(
+            "notice_delivery_seconds",
             "Time from a notice being written to its delivery, for notices delivered in the last hour.",
-            labels=["channel"],
+            selectors.delivery_latency(now),
         )
-        for row in selectors.delivery_latency(now):
-            buckets = [(_bound(bound), count) for bound, count in row.buckets] + [("+Inf", row.count)]
-            latency.add_metric([row.channel], buckets=buckets, sum_value=row.sum_seconds)
-        yield latency
+        yield _histogram(
+            "notice_dispatch_seconds",
+            "Time from a notice being written to the provider accepting it, for notices sent in the last hour "
+            "(also where the provider never reports delivery).",
+            selectors.delivery_latency(now, until="sent_at"),
+        )
+        yield GaugeMetricFamily(
+            f"{PREFIX}_notices_uncertain",
+            "Sends whose worker died or could not record the outcome, held until the provider reports on them.",
+            value=selectors.uncertain_sends(),
+        )
 
         yield _gauge(
             "cases_overdue",
@@ -107,6 +114,14 @@ class LoanflowCollector(Collector):
             "django-q2 tasks that failed in the last 24 hours.",
             value=selectors.failed_task_count(now),
         )
+
+
+def _histogram(name, documentation, rows):
+    family = HistogramMetricFamily(f"{PREFIX}_{name}", documentation, labels=["channel"])
+    for row in rows:
+        buckets = [(_bound(bound), count) for bound, count in row.buckets] + [("+Inf", row.count)]
+        family.add_metric([row.channel], buckets=buckets, sum_value=row.sum_seconds)
+    return family
 
 
 def _bound(seconds) -> str:

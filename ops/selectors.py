@@ -51,6 +51,11 @@ def notice_counts_recent(now=None) -> dict[tuple[str, str], int]:
     return {(status, channel): n for status, channel, n in rows}
 
 
+def uncertain_sends() -> int:
+    """Claims held until the provider reports (see notifications.dispatch)."""
+    return Notification.objects.filter(status=NotificationStatus.SENDING, uncertain_since__isnull=False).count()
+
+
 def notice_counts_pending() -> dict[tuple[str, str], int]:
     """{(status, channel): notices} queued or being sent, however old (the
     sweeper's partial indexes hold exactly these rows)."""
@@ -91,21 +96,21 @@ class Latency:
     buckets: list[tuple[float, int]]  # (upper bound, notices at or under it), cumulative
 
 
-def delivery_latency(now=None) -> list[Latency]:
-    """Per channel, how long the notices delivered in the last hour took
-    from being written to reaching the borrower: a histogram counted in SQL."""
+def delivery_latency(now=None, until="delivered_at") -> list[Latency]:
+    """Per channel, how long the notices delivered (until="sent_at": handed to
+    the provider) in the last hour took from being written: a histogram
+    counted in SQL."""
     now = now or timezone.now()
-    took = ExpressionWrapper(F("delivered_at") - F("created_at"), output_field=DurationField())
+    took = ExpressionWrapper(F(until) - F("created_at"), output_field=DurationField())
     aggregates = {
-        f"le_{bound}": Count("id", filter=Q(delivered_at__lte=F("created_at") + datetime.timedelta(seconds=bound)))
+        f"le_{bound}": Count("id", filter=Q(**{f"{until}__lte": F("created_at") + datetime.timedelta(seconds=bound)}))
         for bound in LATENCY_BUCKETS
     }
     rows = (
         Notification.objects.filter(
             created_at__gte=now - LATENCY_LOOKBACK,
-            delivered_at__gte=now - LATENCY_WINDOW,
-            delivered_at__lte=now,
             channel__in=SENT_CHANNELS,
+            **{f"{until}__gte": now - LATENCY_WINDOW, f"{until}__lte": now},
         )
         .order_by()
         .values("channel")

@@ -56,7 +56,10 @@ def metrics_allowed(request) -> bool:
     header = request.headers.get("Authorization", "")
     if token and header.startswith("Bearer "):
         return hmac.compare_digest(header.removeprefix("Bearer ").strip().encode(), token.encode())
-    if any(name in request.META for name in PROXY_HEADERS):
+    # The header the load balancer names the client in (CLIENT_IP_HEADER)
+    # says the same.
+    proxy_headers = {*PROXY_HEADERS, settings.CLIENT_IP_HEADER} - {"REMOTE_ADDR"}
+    if any(name in request.META for name in proxy_headers):
         return False
     try:
         address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
@@ -114,6 +117,7 @@ def status(request):
         "backlog_total": sum(backlog["by_status"].values()),
         "oldest_due": backlog["oldest_due"],
         "stale_claims": backlog["stale_claims"],
+        "uncertain": backlog["uncertain"],
         "undelivered": [
             {"status": _labelled(NotificationStatus, status), "channel": _labelled(Channel, channel), "since": created}
             for (status, channel), created in sorted(selectors.oldest_undelivered(now).items(), key=lambda item: item[1])

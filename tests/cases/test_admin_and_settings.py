@@ -49,6 +49,8 @@ PRODUCTION_ENV = {
     "NOTIFICATIONS_SMS_BACKEND": "notifications.channels.sms.HttpSmsBackend",
     "NOTIFICATIONS_SMS_GATEWAY_URL": "https://sms-gateway.bank.example/send",
     "NOTIFICATIONS_SMS_WEBHOOK_SECRET": "z" * 40,
+    "METRICS_TOKEN": "m" * 40,
+    "CACHE_URL": "redis://127.0.0.1:6379/9",
 }
 
 

@@ -5,6 +5,7 @@ request must pass: no answer is a 5xx, and an answer that refuses the input
 (a 4xx, or a form shown again with its errors) wrote nothing."""
 
 import datetime
+import re
 
 import pytest
 from django import forms
@@ -81,6 +82,23 @@ def table_counts():
         return dict(zip(tables, cursor.fetchone()))
 
 
+_WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?([A-Za-z0-9_]+)"?', re.IGNORECASE)
+
+
+class WriteRecorder:
+    """Every INSERT, UPDATE and DELETE a request runs, by table: row counts
+    alone would miss an UPDATE (a status, a flag, a timestamp)."""
+
+    def __init__(self):
+        self.tables = []
+
+    def __call__(self, execute, sql, params, many, context):
+        match = _WRITE.match(sql)
+        if match and match.group(1) not in WRITTEN_ANYWAY:
+            self.tables.append(match.group(1))
+        return execute(sql, params, many, context)
+
+
 def _form_errors(response):
     """The errors of any bound form (or filter form) the page was rendered with."""
     errors = []
@@ -115,13 +133,16 @@ class Checked:
         # the fuzzer reaches the form, not only the limit's 429.
         cache.clear()
         before = table_counts(), extra_state() if extra_state else None
-        response = send()
+        writes = WriteRecorder()
+        with connection.execute_wrapper(writes):
+            response = send()
         CHECKED["requests"] += 1
         assert response.status_code < 500, (response.status_code, response.content[:500])
         if refused(response):
             CHECKED["refused"] += 1
             after = table_counts(), extra_state() if extra_state else None
             assert after == before, (response.status_code, _form_errors(response), response.content[:300])
+            assert writes.tables == [], (response.status_code, writes.tables, response.content[:300])
         return response
 
 

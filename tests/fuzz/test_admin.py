@@ -177,6 +177,12 @@ KNOWN_500S = {
     "unknown url": "{% url 'nosuch:view' %}",
     "syntax error": "{% if %}{{ case_number }}",
     "a filter that fails when rendered": "{{ 5|divisibleby:0 }}",
+    # The review found these: a message of any size, built in the admin form
+    # and again in every worker.
+    "loops nested three deep": "{% for a in hotline %}{% for b in hotline %}{% for c in hotline %}{{ a }}"
+                               "{% endfor %}{% endfor %}{% endfor %}",
+    "a message longer than any": "{% for a in hotline %}{% for b in hotline %}{{ case_number|ljust:200 }}"
+                                 "{% endfor %}{% endfor %}",
 }
 
 

@@ -123,7 +123,7 @@ postmark_event = st.fixed_dictionaries(
 )
 
 
-@covers("notifications:postmark_tracking")
+@covers("notifications:tracking")
 def test_postmark_tracking_never_answers_500(providers, check):
     client = Client()
 
@@ -135,6 +135,35 @@ def test_postmark_tracking_never_answers_500(providers, check):
         headers = AUTH if authed else {}
         check(lambda: client.post(POSTMARK_URL, data=body, content_type="application/json", **headers),
               extra_state=notices)
+
+    run()
+
+
+resend_or_brevo_event = st.one_of(
+    st.fixed_dictionaries({}, optional={
+        "type": st.one_of(st.sampled_from(["email.delivered", "email.bounced", "email.sent"]), json_value),
+        "created_at": json_value, "data": st.one_of(st.fixed_dictionaries({}, optional={
+            "email_id": json_value, "headers": json_value, "bounce": json_value, "to": json_value}), json_value),
+    }),
+    st.fixed_dictionaries({}, optional={
+        "event": st.one_of(st.sampled_from(["delivered", "hard_bounce", "request"]), json_value),
+        "message-id": json_value, "ts_epoch": json_value, "X-Mailin-custom": json_value, "tags": json_value,
+        "email": json_value,
+    }),
+)
+
+
+@pytest.mark.parametrize("esp", ["resend", "brevo", "sendgrid"])
+def test_resend_and_brevo_tracking_never_answer_500(providers, check, esp):
+    client = Client()
+    url = f"/notifications/email/{esp}/tracking/"
+
+    @FUZZ
+    @given(body=st.one_of(resend_or_brevo_event.map(lambda e: json.dumps(e).encode()), broken_bodies),
+           authed=st.booleans())
+    def run(body, authed):
+        headers = AUTH if authed else {}
+        check(lambda: client.post(url, data=body, content_type="application/json", **headers), extra_state=notices)
 
     run()
 

@@ -181,6 +181,23 @@ def test_it_does_not_warn_with_real_backends_or_in_development(settings, db):
     assert not {"notifications.W004", "notifications.W005"} & deploy_warnings()
 
 
+def test_it_warns_at_deploy_when_the_esp_never_reports_delivery(settings, db):
+    settings.DEBUG = False
+    settings.ANYMAIL = {"WEBHOOK_SECRET": "tracking:secret"}
+    settings.EMAIL_BACKEND = "anymail.backends.amazon_ses.EmailBackend"
+    assert "notifications.W008" in deploy_warnings()
+    for tracked in ("anymail.backends.mailgun.EmailBackend", "anymail.backends.postmark.EmailBackend",
+                    "notifications.channels.esp.ResendEmailBackend", "notifications.channels.esp.BrevoEmailBackend"):
+        settings.EMAIL_BACKEND = tracked
+        assert "notifications.W008" not in deploy_warnings(), tracked
+
+
+def test_it_warns_when_our_esp_backends_have_no_webhook_secret(settings, db):
+    settings.ANYMAIL = {}
+    settings.EMAIL_BACKEND = "notifications.channels.esp.ResendEmailBackend"
+    assert "notifications.W002" in {problem.id for problem in run_checks()}
+
+
 def test_it_checks_the_backends_only_when_asked_for_deploy_checks(settings, db):
     settings.DEBUG = False
     settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"

@@ -235,6 +235,7 @@ def test_killed_after_the_esp_accepted_the_webhook_finishes_it_and_it_is_not_sen
 
     notice.refresh_from_db()
     assert notice.status == NotificationStatus.DELIVERED and notice.sent_at == MONDAY
+    assert notice.claimed_at is None and notice.uncertain_since is None  # no longer shown as held
     assert len(mail.outbox) == 1
     assert kinds(notice) == ["sending", "uncertain", "provider:delivered"]
 
@@ -387,11 +388,13 @@ def test_the_default_send_timeouts_are_below_the_claim_timeout(settings):
 @pytest.mark.parametrize(
     "name, value",
     [("EMAIL_TIMEOUT", None), ("EMAIL_TIMEOUT", 90), ("ANYMAIL", {"REQUESTS_TIMEOUT": (10, 85)}),
-     ("ANYMAIL", {}), ("NOTIFICATIONS_SMS_GATEWAY_TIMEOUT", 120)],
+     ("ANYMAIL", {}), ("NOTIFICATIONS_SMS_GATEWAY_TIMEOUT", 120),
+     # Below the claim, but the task is killed at 60 s while the outcome is written.
+     ("EMAIL_TIMEOUT", 55)],
 )
 def test_a_send_timeout_not_below_the_claim_timeout_is_warned_about(settings, name, value):
     setattr(settings, name, value)  # ANYMAIL without one: anymail's default, 30 s
-    settings.NOTIFICATIONS_CLAIM_TIMEOUT = 30 if value == {} else 90
+    settings.NOTIFICATIONS_CLAIM_TIMEOUT = 35 if value == {} else 90
     assert len(w006(settings)) == 1
 
 

@@ -129,7 +129,8 @@ def test_a_mailgun_signature_is_used_once(client, case, officer):
 def test_an_unconfigured_provider_is_a_404_not_a_500(client, case, officer, settings):
     settings.ANYMAIL = {}
     before = snapshot()
-    for url in ("/notifications/email/mailgun/tracking/", "/notifications/email/postmark/tracking/"):
+    for esp in ("mailgun", "postmark", "resend", "brevo", "sendgrid"):
+        url = f"/notifications/email/{esp}/tracking/"
         assert client.post(url, data="{not json", content_type="application/json").status_code == 404
     assert snapshot() == before
 
@@ -277,6 +278,29 @@ def test_postmark_delivery_and_bounce_update_the_notice(client, branch_a, office
     assert Notification.objects.get(pk=first.pk).status == NotificationStatus.DELIVERED
     assert Notification.objects.get(pk=second.pk).status == NotificationStatus.BOUNCED
     assert LoanCase.objects.get(pk=second_case.pk).email_unreachable
+
+
+def test_resend_and_brevo_report_delivery_and_bounces_too(client, branch_a, officer):
+    # The ESPs whose backends pass our idempotency key must report back too,
+    # or their email never counts as news that reached the borrower.
+    from tests.base import make_case
+
+    resend_delivered = sent_notice(make_case(branch_a, officer), officer, Channel.EMAIL, "re-4f2c")
+    brevo_case = make_case(branch_a, officer)
+    brevo_bounced = sent_notice(brevo_case, officer, Channel.EMAIL, "<202603020233.1@smtp-relay.mailin.fr>")
+    resend = {"type": "email.delivered", "created_at": "2026-03-02T02:33:54.000Z",
+              "data": {"email_id": "re-4f2c", "to": ["zhangsan@example.com"]}}
+    brevo = {"event": "hard_bounce", "email": "zhangsan@example.com", "ts_epoch": 1772418000000,
+             "message-id": "<202603020233.1@smtp-relay.mailin.fr>", "reason": "550 5.1.1 no such user"}
+
+    assert post_postmark(client, resend, url="/notifications/email/resend/tracking/").status_code == 200
+    assert post_postmark(client, brevo, url="/notifications/email/brevo/tracking/").status_code == 200
+
+    assert Notification.objects.get(pk=resend_delivered.pk).status == NotificationStatus.DELIVERED
+    assert Notification.objects.get(pk=brevo_bounced.pk).status == NotificationStatus.BOUNCED
+    assert LoanCase.objects.get(pk=brevo_case.pk).email_unreachable
+    wrong = {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(b"x:y").decode()}
+    assert post_postmark(client, resend, url="/notifications/email/resend/tracking/", **wrong).status_code == 400
 
 
 def test_a_duplicate_postmark_delivery_changes_nothing(client, case, officer):

@@ -9,7 +9,7 @@ import time_machine
 from django.utils import translation
 
 from cases import services
-from notifications import wording
+from notifications import rendering, wording
 from notifications.models import StaffTask
 from tests.base import BEIJING, make_case
 from tests.notifications.backends import SmsOutage
@@ -63,3 +63,7 @@ def test_a_call_task_names_the_news_in_words_not_its_code(branch_a, officer, set
     call = StaffTask.objects.get(case=case, kind=StaffTask.Kind.CALL_BORROWER)
     assert "您已完成面签" in call.detail  # the news, as the borrower was to read it
     assert "“sign”" not in call.detail
+
+
+def test_a_padding_filter_cannot_make_a_huge_message():
+    assert len(rendering.render('{{ case_number|center:"2000000000" }}', {"case_number": "HL-1"})) <= rendering.MAX_WIDTH

@@ -19,6 +19,6 @@ def test_head_office_reads_the_status_page(chinese_page, live_server, branch_a, 
     # "系统状态" once the lead has filled the catalogue with this page's strings.
     assert page.locator("h1").inner_text() in ("系统状态", "System status")
     assert "退出登录" in page.locator("header").inner_text()  # the staff pages' Chinese frame
-    assert page.locator(".tile").count() == 6
+    assert page.locator(".tile").count() == 7
     assert "notifications.tasks.send_progress_updates" in page.locator("main").inner_text()
     page.screenshot(path=os.path.join(screenshot_dir, "ops-status.png"), full_page=True)

@@ -1,9 +1,12 @@
 """/metrics: the figures Prometheus reads match the database, for whoever is
 allowed to read them, in a bounded number of queries."""
 
+import datetime
+
 import pytest
 from django.core.checks import run_checks
 from django.test import override_settings
+from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.base import make_case
@@ -93,13 +96,13 @@ def test_it_names_no_borrower_nor_case(client, branch_a, officer):
 
 def test_it_costs_the_same_few_queries_however_much_there_is(client, branch_a, officer, django_assert_max_num_queries):
     build_scene(branch_a, officer)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(11):
         client.get("/metrics")
     for hours in range(30):
         case = make_case(branch_a, officer, at=ago(hours=hours))
         make_notice(case, status="delivered", channel="email", at=ago(hours=hours), delivered_at=ago(minutes=hours))
         make_notice(case, status="queued", channel="sms", at=ago(hours=hours))
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(11):
         client.get("/metrics")
 
 
@@ -154,3 +157,41 @@ def test_a_bad_allowed_address_is_a_system_check_error(settings):
     assert len(errors) == 1 and "prometheus.internal" in errors[0].msg
     settings.METRICS_ALLOWED_IPS = ["127.0.0.1", "::1"]
     assert not [problem for problem in run_checks() if problem.id == "ops.E001"]
+
+
+@override_settings(CLIENT_IP_HEADER="HTTP_X_CLIENT_IP")
+def test_it_refuses_a_request_named_in_the_load_balancers_own_header(client):
+    response = client.get("/metrics", REMOTE_ADDR="127.0.0.1", HTTP_X_CLIENT_IP="203.0.113.9")
+    assert response.status_code == 403
+
+
+def test_a_production_install_without_a_token_is_warned(settings):
+    settings.DEBUG = False
+    settings.METRICS_TOKEN = ""
+    assert "ops.W001" in {problem.id for problem in run_checks(include_deployment_checks=True)}
+    settings.METRICS_TOKEN = "s3cret-token-for-prometheus"
+    assert "ops.W001" not in {problem.id for problem in run_checks(include_deployment_checks=True)}
+
+
+def test_a_production_install_with_a_per_process_cache_is_warned(settings):
+    settings.DEBUG = False
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert "ops.W002" in {problem.id for problem in run_checks(include_deployment_checks=True)}
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:6379/9"}}
+    assert "ops.W002" not in {problem.id for problem in run_checks(include_deployment_checks=True)}
+
+
+def test_it_reports_dispatch_latency_and_sends_held_for_the_providers_report(client, branch_a, officer):
+    now = timezone.now()
+    case = make_case(branch_a, officer, at=now - datetime.timedelta(hours=1))
+    written = now - datetime.timedelta(minutes=20)
+    # Handed to an ESP that never reports delivery: only dispatch latency sees it.
+    make_notice(case, status="sent", channel="email", at=written, sent_at=written + datetime.timedelta(seconds=20))
+    make_notice(case, status="sending", channel="email", at=written, claimed_at=written, uncertain_since=now)
+    samples = scrape(client)
+    bucket = "loanflow_notice_dispatch_seconds_bucket"
+    assert value(samples, bucket, channel="email", le="10.0") == 0
+    assert value(samples, bucket, channel="email", le="30.0") == 1
+    assert value(samples, "loanflow_notice_dispatch_seconds_count", channel="email") == 1
+    assert value(samples, "loanflow_notices_uncertain") == 1
