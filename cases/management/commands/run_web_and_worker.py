@@ -1,12 +1,17 @@
 """Start the web server and one django-q2 cluster together, for a one-machine
 install. Stops both when either stops, on Ctrl-C, or on `kill` (SIGTERM)."""
 
+import os
 import signal
 import subprocess
 import sys
 import time
 
 from django.core.management.base import BaseCommand
+
+# Seconds a child has to stop: a cluster lets its workers finish the task in
+# hand (Q_CLUSTER["timeout"] is 60).
+STOP_TIMEOUT = 70
 
 
 def _interrupt(signum, frame):
@@ -27,9 +32,16 @@ class Command(BaseCommand):
         manage = [sys.executable, "manage.py"]
         children = []
         try:
-            children.append(subprocess.Popen(manage + ["qcluster"]))
+            # Each in its own session: Ctrl-C in the terminal reaches only this
+            # process, which asks each child's main process to stop (as
+            # KillMode=mixed does), and a child that will not stop is killed
+            # with everything it started (a cluster's sentinel and workers).
+            children.append(subprocess.Popen(manage + ["qcluster"], start_new_session=True))
             children.append(
-                subprocess.Popen(manage + ["runserver", "--noreload", f"{options['host']}:{options['port']}"])
+                subprocess.Popen(
+                    manage + ["runserver", "--noreload", f"{options['host']}:{options['port']}"],
+                    start_new_session=True,
+                )
             )
             while all(child.poll() is None for child in children):
                 time.sleep(0.5)
@@ -44,6 +56,13 @@ class Command(BaseCommand):
                     child.send_signal(signal.SIGTERM)
             for child in children:
                 try:
-                    child.wait(timeout=15)
+                    child.wait(timeout=STOP_TIMEOUT)
                 except subprocess.TimeoutExpired:
-                    child.kill()
+                    pass
+                # Whatever the child left behind in its session (a killed or
+                # hurried cluster main process can orphan its workers).
+                try:
+                    os.killpg(child.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                child.wait()
