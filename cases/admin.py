@@ -1,5 +1,8 @@
+from django import forms
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from cases.identity import mask_email
@@ -31,6 +34,37 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class BoundedIdsMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """SQLite holds integers of 64 bits: Django's multiple choice passes a
+    bigger id to the query unchecked, and the overflow is a 500. It is just
+    an id that does not exist."""
+
+    def _check_values(self, value):
+        for pk in value:
+            try:
+                too_big = abs(int(pk)) >= 2**63
+            except (TypeError, ValueError):
+                continue  # Django's own check names it
+            if too_big:
+                raise ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
+                                      params={"pk": pk})
+        return super()._check_values(value)
+
+
+class BoundedIdsAdmin(admin.ModelAdmin):
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", BoundedIdsMultipleChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleGroupAdmin(BoundedIdsAdmin, GroupAdmin):
+    pass
+
+
 @admin.register(Branch)
 class BranchAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "hotline", "hotline_hours"]
@@ -38,7 +72,7 @@ class BranchAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class StaffAdmin(UserAdmin):
+class StaffAdmin(BoundedIdsAdmin, UserAdmin):
     list_display = ["username", "get_full_name", "branch", "is_active", "is_staff"]
     list_filter = ["branch", "groups", "is_active"]
     fieldsets = UserAdmin.fieldsets + ((_("Branch"), {"fields": ["branch"]}),)
