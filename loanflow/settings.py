@@ -349,6 +349,10 @@ LOGGING = {
         # and errors still show. Q_LOG_LEVEL=INFO brings the chatter back.
         "django-q": {"level": os.environ.get("Q_LOG_LEVEL", "WARNING")},
         "axes": {"level": os.environ.get("AXES_LOG_LEVEL", "WARNING")},
+        # A line per send outcome, with its case and notice: the trail the
+        # operations team follows. A development console already prints one
+        # line per message, so there only problems show.
+        "notifications.dispatch": {"level": os.environ.get("DISPATCH_LOG_LEVEL", "WARNING" if DEBUG else "INFO")},
     },
 }
 

@@ -57,6 +57,12 @@ RELEASE_BATCH = 500
 OUTCOME_RETRY_PAUSES = (0.2, 0.5, 1, 2, 4)
 
 
+def log_context(notification) -> dict:
+    """What each log line about a notice carries (the JSON logs' fields):
+    staff find the case and the notice from it, and nothing personal."""
+    return {"notification_id": notification.pk, "case_number": notification.case.number if notification.case_id else None}
+
+
 def backoff(attempts: int) -> datetime.timedelta:
     """Wait before attempt n+1: base * 2**(n-1), capped, with +/- jitter so a
     recovering provider is not hit by every retry at once."""
@@ -94,7 +100,7 @@ def send(notification_id):
     except DeliveryError as exc:
         return _record(notification, _attempt_failed, exc)
     except Exception as exc:  # a bug or an unexpected library error: retry, and say what it was
-        logger.exception("Sending notification %s failed unexpectedly", notification_id)
+        logger.exception("Sending notification %s failed unexpectedly", notification_id, extra=log_context(notification))
         return _record(notification, _attempt_failed, DeliveryError(f"{type(exc).__name__}: {exc}"))
     return _record(notification, _attempt_succeeded, result)
 
@@ -111,7 +117,8 @@ def _record(notification, write, outcome):
             return write(notification, outcome)
         except (OperationalError, InterfaceError) as exc:
             error = exc
-            logger.warning("Notification %s: writing the outcome failed (%s), trying again", notification.pk, exc)
+            logger.warning("Notification %s: writing the outcome failed (%s), trying again", notification.pk, exc,
+                           extra=log_context(notification))
             if not connection.in_atomic_block:  # a caller's transaction is theirs to end
                 connection.close()  # the next query opens a new connection
     if write is _attempt_succeeded:
@@ -119,7 +126,8 @@ def _record(notification, write, outcome):
     else:
         # The attempt failed, so nothing reached the borrower; the sweeper
         # gives the claim back once the database is back.
-        logger.error("Notification %s: a failed attempt could not be recorded (%s)", notification.pk, error)
+        logger.error("Notification %s: a failed attempt could not be recorded (%s)", notification.pk, error,
+                     extra=log_context(notification))
     return None
 
 
@@ -147,7 +155,7 @@ def _hold_uncertain(notification, provider_message_id, error):
         "Notification %s: attempt %s reached the provider (message id %s) but its outcome could not be written "
         "(%s); %s",
         notification.pk, notification.attempts, provider_message_id or "-", error,
-        "held as uncertain" if held else "nothing recorded",
+        "held as uncertain" if held else "nothing recorded", extra=log_context(notification),
     )
 
 
@@ -198,10 +206,13 @@ def _attempt_succeeded(notification, result):
             notification.pk, to=new, source=[NotificationStatus.SENDING], where=_ours(notification), event=new,
             at=now, detail=f"attempt {notification.attempts}", **fields,
         ):
-            logger.warning("Notification %s: claim lost before the result was written", notification.pk)
+            logger.warning("Notification %s: claim lost before the result was written", notification.pk,
+                           extra=log_context(notification))
             return None
         if result.delivered:
             outcomes.delivered(notification, now)
+    logger.info("Notification %s (%s) %s on attempt %s", notification.pk, notification.channel, new,
+                notification.attempts, extra=log_context(notification))
     if notification.channel in FAILOVER_ORDER and circuit.record_success(notification.channel, now):
         _release_waiting(notification.channel, now)
     return new
@@ -263,6 +274,8 @@ def _attempt_failed(notification, error):
             outcomes.notice_failed(notification, unreachable=error.unreachable, at=now)
         elif outage_until is not None:
             services.failover(notification, at=now)  # the news goes out on the next channel meanwhile
+    logger.warning("Notification %s (%s) attempt %s failed%s: %s", notification.pk, notification.channel,
+                   notification.attempts, " for good" if final else "", message, extra=log_context(notification))
     return NotificationStatus.FAILED if final else NotificationStatus.QUEUED
 
 

@@ -19,7 +19,10 @@ import pytest
 from gunicorn import glogging
 from gunicorn.config import Config
 
+from cases import services as case_services
 from loanflow.logs import GunicornLogger, JsonFormatter, RedactFilter, redact, wants_json
+from notifications import dispatch
+from notifications.models import Channel, Notification, NotificationStatus
 
 TOKEN = "q4ZkP0x_Jm8-3vT9bYcLwN2uRfA7sHdE1gKiOpQzXyU"
 
@@ -256,3 +259,16 @@ def test_a_real_gunicorn_uses_the_logger_class(tmp_path):
         server.wait(timeout=10)
     assert "/s/[redacted]/?m=*******5678" in line
     assert TOKEN not in line
+
+
+@pytest.mark.django_db
+def test_each_send_outcome_is_a_line_with_its_case_and_notice_and_no_contact(case, officer, console, settings):
+    settings.NOTIFICATIONS_SMS_BACKEND = "notifications.channels.sms.LocmemSmsBackend"
+    case_services.case_transition(name="sign", case=case, actor=officer)
+    notice = Notification.objects.get(case=case, channel=Channel.SMS)
+    assert dispatch.send(notice.pk) == NotificationStatus.DELIVERED
+    [entry] = [json.loads(line) for line in console.getvalue().splitlines()
+               if json.loads(line).get("notification_id") == notice.pk]
+    assert entry["logger"] == "notifications.dispatch" and entry["level"] == "INFO"
+    assert entry["case_number"] == case.number and "delivered" in entry["message"]
+    assert case.borrower_phone[-11:] not in console.getvalue()
