@@ -13,6 +13,7 @@ from django.utils import timezone
 from api import webhooks
 from api.models import ApiClient, WebhookDelivery
 from cases import selectors as case_selectors
+from cases.anonymise import rows_anonymise
 from cases.signals import case_anonymised, transitions_recorded
 from notifications.models import Notification, NotificationStatus
 from notifications.signals import notice_status_changed
@@ -106,13 +107,11 @@ def on_case_anonymised(sender, case, scrub, reasons, dry_run, **kwargs):
     are its events read (the case number is inside the payload: a scan)."""
     if not reasons:
         return {"webhook_deliveries": 0}
-    changed = []
-    deliveries = WebhookDelivery.objects.filter(event="case.transition", payload__case=case.number).only("payload")
-    for delivery in deliveries:
-        reason = delivery.payload.get("reason") or ""
-        if reason in reasons:
-            delivery.payload = {**delivery.payload, "reason": scrub(reason)}
-            changed.append(delivery)
-    if changed and not dry_run:
-        WebhookDelivery.objects.bulk_update(changed, ["payload"], batch_size=500)
-    return {"webhook_deliveries": len(changed)}
+    changed = rows_anonymise(
+        WebhookDelivery.objects.filter(event="case.transition", payload__case=case.number),
+        ["payload"],
+        lambda delivery: {"payload": {**delivery.payload, "reason": scrub(delivery.payload["reason"])}
+                          if delivery.payload.get("reason") in reasons else delivery.payload},
+        dry_run=dry_run,
+    )
+    return {"webhook_deliveries": changed}

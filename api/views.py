@@ -172,7 +172,7 @@ def case(request, number):
     operation_id="cases_transition", summary="Change a case's state",
     description="Fires a transition through the same checks as a person's click (state, permission, four-eyes, "
                 "reason, guards); the borrower is told. Refusals carry the service's code: wrong_state, "
-                "permission, four_eyes, reason_required, guard, conflict.",
+                "permission, four_eyes, separation_of_duties, reason_required, guard, conflict.",
     parameters=[IDEMPOTENCY_HEADER, REPLAYED], request=TransitionSerializer,
     responses={200: CaseDetailSerializer, **_problems(400, 401, 403, 404, 409, 422)},
 )

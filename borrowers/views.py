@@ -10,7 +10,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import (
     require_http_methods,
     require_POST,
@@ -62,7 +61,7 @@ def borrower_page(view):
         response.headers["X-Robots-Tag"] = "noindex, nofollow"
         return response
 
-    return never_cache(wrapper)
+    return wrapper
 
 
 def borrower_required(view):

@@ -151,7 +151,7 @@ class MyCasesTable(tables.Table):
 
 class NoticeProblemTable(tables.Table):
     region_label = _("Notices")  # names the scrollable box for screen readers
-    case = tables.Column(verbose_name=_("case"), accessor="case__number", orderable=False, attrs=NOWRAP)
+    case = CaseNumberColumn(verbose_name=_("case"), accessor="case__number", orderable=False)
     channel = tables.Column(verbose_name=_("channel"), orderable=False)
     status = tables.Column(verbose_name=_("status"), orderable=False, attrs=NOWRAP)
     created_at = tables.DateTimeColumn(verbose_name=_("created"), format="Y-m-d H:i", orderable=False)
@@ -167,9 +167,6 @@ class NoticeProblemTable(tables.Table):
         template_name = TEMPLATE
         empty_text = _("Nothing needs attention here.")
         attrs = {"class": "list"}
-
-    def render_case(self, value):
-        return format_html('<a href="{}">{}</a>', reverse("cases:detail", args=[value]), value)
 
     def render_status(self, record):
         return notice_badge(record.status)
@@ -226,7 +223,7 @@ class AccessLogTable(tables.Table):
     region_label = _("Personal data accesses")  # names the scrollable box for screen readers
     created_at = tables.DateTimeColumn(verbose_name=_("at"), format="Y-m-d H:i", orderable=False, attrs=NOWRAP)
     user = OfficerColumn(verbose_name=_("staff member"), orderable=False, attrs=NOWRAP)
-    case = tables.Column(verbose_name=_("case"), accessor="case__number", orderable=False, attrs=NOWRAP)
+    case = CaseNumberColumn(verbose_name=_("case"), accessor="case__number", orderable=False)
     branch = tables.Column(verbose_name=_("branch"), accessor="case__branch", orderable=False, attrs=NOWRAP)
     what = tables.Column(verbose_name=_("what"), orderable=False)
 
@@ -234,9 +231,6 @@ class AccessLogTable(tables.Table):
         template_name = TEMPLATE
         empty_text = _("Nobody saw or looked up personal data in this period.")
         attrs = {"class": "list"}
-
-    def render_case(self, value):
-        return format_html('<a href="{}">{}</a>', reverse("cases:detail", args=[value]), value)
 
     def render_what(self, value):
         return access_what(value)

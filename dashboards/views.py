@@ -9,7 +9,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from cases import selectors as case_selectors
@@ -171,7 +170,6 @@ def case_transition(request, number):
     return redirect(case)
 
 
-@never_cache  # the full ID number must not stay in any cache
 @login_required
 @require_POST
 def case_unmask(request, number):

@@ -9,7 +9,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from cases import importing, services
@@ -54,7 +53,6 @@ def case_new(request):
 # --- An origination system's file ---------------------------------------------------------
 
 
-@never_cache  # the report quotes the file (masked), and the rows wait here until imported
 @permission_required("cases.import_loancase", raise_exception=True)
 def case_import(request):
     form = ImportUploadForm(request.POST or None, request.FILES or None)
@@ -83,7 +81,6 @@ def _import_or_404(request, pk) -> CaseImport:
         raise Http404 from None
 
 
-@never_cache
 @permission_required("cases.import_loancase", raise_exception=True)
 def case_import_detail(request, pk):
     case_import = _import_or_404(request, pk)
@@ -130,7 +127,6 @@ def case_import_template(request, kind):
 # --- Search --------------------------------------------------------------------------------
 
 
-@never_cache  # results hold names and masked contacts
 @login_required
 def case_search(request):
     # POSTed: a full ID number or mobile in a URL would stay in proxy and

@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from cases import calendar as business_calendar
@@ -374,7 +373,6 @@ ACCESS_LOG_COLUMNS = [
 ]
 
 
-@never_cache
 @supervisor_required
 def access_log(request):
     """Who saw a borrower's full ID number and contacts, or found a case by
@@ -392,7 +390,6 @@ def access_log(request):
     )
 
 
-@never_cache
 @supervisor_required
 def access_log_export(request, fmt):
     if fmt not in exports.FORMATS:

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.checks import Warning, register
 
 from notifications.conf import conf
+from notifications.webhooks import TRACKED_ESPS
 
 # Backends that write every message, with the borrower's contact details and
 # live status-page link, to stdout or a local file: for development only.
@@ -110,14 +111,11 @@ def check_send_timeouts(app_configs, **kwargs):
     return problems
 
 
-# The ESPs whose tracking webhooks are mounted (notifications/urls.py).
-TRACKED_ESPS = {"mailgun", "postmark", "resend", "brevo", "sendinblue"}
-
-
 def _esp_of(backend):
     """The ESP an email backend sends through ("resend"), or None (SMTP, console)."""
     if backend.startswith("anymail.backends."):
-        return backend.split(".")[2]
+        esp = backend.split(".")[2]
+        return "brevo" if esp == "sendinblue" else esp  # anymail's old name for Brevo
     if backend.startswith("notifications.channels.esp."):
         return backend.rsplit(".", 1)[1].removesuffix("EmailBackend").lower()
     return None
@@ -136,7 +134,7 @@ def check_delivery_reports(app_configs, **kwargs):
         Warning(
             f"EMAIL_BACKEND sends through {esp}, whose delivery reports loanflow does not receive: no email will "
             "count as delivered, and a dead worker's email is sent again after NOTIFICATIONS_UNCERTAIN_GRACE.",
-            hint="Use one of " + ", ".join(sorted(TRACKED_ESPS - {"sendinblue"})) + " (their tracking webhooks are "
+            hint="Use one of " + ", ".join(sorted(TRACKED_ESPS)) + " (their tracking webhooks are "
             "at /notifications/email/<esp>/tracking/), or add a strict tracking view for this ESP.",
             id="notifications.W008",
         )

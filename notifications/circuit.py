@@ -19,6 +19,19 @@ from django.utils import timezone
 from notifications.conf import conf
 from notifications.models import ProviderCircuit
 
+# A breaker's states, read from its row by state().
+CLOSED = "closed"
+OPEN = "open"
+HALF_OPEN = "half_open"  # cool-off over: the next notice on the channel is the probe
+
+
+def state(consecutive_failures, until, now) -> str:
+    if until is not None and until > now:
+        return OPEN
+    if consecutive_failures >= conf.CIRCUIT_FAILURES:
+        return HALF_OPEN
+    return CLOSED
+
 
 def open_until(channel, now=None):
     """When the channel's circuit closes again, or None if it is closed."""
@@ -42,11 +55,9 @@ def allow(channel, now=None) -> bool:
     circuit = ProviderCircuit.objects.filter(channel=channel).values_list("consecutive_failures", "open_until").first()
     if circuit is None:
         return True
-    failures, until = circuit
-    if until is not None and until > now:
-        return False
-    if failures < conf.CIRCUIT_FAILURES:
-        return True
+    current = state(*circuit, now)
+    if current != HALF_OPEN:
+        return current == CLOSED
     return bool(
         ProviderCircuit.objects.filter(channel=channel, consecutive_failures__gte=conf.CIRCUIT_FAILURES)
         .filter(Q(open_until__isnull=True) | Q(open_until__lte=now))

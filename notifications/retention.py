@@ -5,12 +5,11 @@ delivery events (providers' payloads), the staff tasks (the borrower's
 questions, notices read out by phone, call notes) and the status-page link.
 
 Called by cases.services.retention, inside the transaction that anonymises
-the case. The rows stay, with their statuses, dates and who did what: only
-the personal content goes (replaced by cases.models.ANONYMISED, or blanked
-where a value would be used, like a recipient).
+the case (cases.anonymise says what stays; a value that would be used, like
+a recipient, is blanked rather than marked).
 """
 
-from cases.models import ANONYMISED
+from cases.anonymise import marker, rows_anonymise
 from notifications import links
 from notifications.models import BorrowerLink, DeliveryEvent, Notification, StaffTask
 
@@ -19,28 +18,6 @@ from notifications.models import BorrowerLink, DeliveryEvent, Notification, Staf
 # Other details are the app's own wording, kept with the personal data
 # scrubbed out of them.
 _WHOLE_DETAIL = (StaffTask.Kind.BORROWER_QUESTION, StaffTask.Kind.PHONE_NOTICE)
-
-
-def marker(value):
-    """The marker in place of a non-empty value; an empty one stays empty."""
-    return ANONYMISED if value else value
-
-
-def rows_anonymise(queryset, fields, new_values, *, read=(), dry_run=False) -> int:
-    """Give each row of `queryset` the values new_values(row) returns for
-    `fields` (reading `read` too), in one bulk UPDATE (none with dry_run);
-    returns how many rows change. A row already anonymised does not change,
-    so a second run writes nothing. The rows of one case are few: read at once."""
-    changed = []
-    for row in queryset.only("pk", *fields, *read).order_by("pk"):
-        new = new_values(row)
-        if any(getattr(row, field) != value for field, value in new.items()):
-            for field, value in new.items():
-                setattr(row, field, value)
-            changed.append(row)
-    if changed and not dry_run:
-        queryset.model.objects.bulk_update(changed, fields, batch_size=500)
-    return len(changed)
 
 
 def case_recipients(case) -> set:

@@ -25,31 +25,43 @@ def notifications_for_user(user):
     return Notification.objects.filter(branch_scope(user, "case__"))
 
 
+def pending_counts() -> dict[tuple[str, str], int]:
+    """{(status, channel): notices} queued or being sent, however old (the
+    sweeper's partial indexes hold exactly these rows)."""
+    rows = (
+        Notification.objects.filter(status__in=PENDING_STATUSES)
+        .order_by()
+        .values_list("status", "channel")
+        .annotate(n=Count("id"))
+    )
+    return {(status, channel): n for status, channel, n in rows}
+
+
+def claim_counts(now=None) -> dict[str, int]:
+    """Sends in `sending` that no live worker holds: abandoned (older than
+    the claim timeout; the sweeper gives them back) and uncertain (held until
+    the provider reports, see notifications.dispatch): not lost, so apart."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(seconds=conf.CLAIM_TIMEOUT)
+    return Notification.objects.filter(status=NotificationStatus.SENDING).aggregate(
+        abandoned=Count("id", filter=Q(claimed_at__lt=cutoff, uncertain_since__isnull=True)),
+        uncertain=Count("id", filter=Q(uncertain_since__isnull=False)),
+    )
+
+
 def queue_backlog(now=None):
     """What the outbox holds: counts by status and channel, the oldest due
-    queued notice, and claims older than the claim timeout."""
+    queued notice, abandoned and uncertain claims."""
     now = now or timezone.now()
-    pending = Notification.objects.filter(status__in=PENDING_STATUSES)
-    by_status = {
-        (row["status"], row["channel"]): row["n"]
-        for row in pending.values("status", "channel").annotate(n=Count("id"))
-    }
     oldest = (
         Notification.objects.filter(status=NotificationStatus.QUEUED, next_attempt_at__lte=now)
         .order_by("next_attempt_at")
         .values_list("next_attempt_at", flat=True)
         .first()
     )
-    stale = Notification.objects.filter(
-        status=NotificationStatus.SENDING, claimed_at__lt=now - datetime.timedelta(seconds=conf.CLAIM_TIMEOUT)
-    ).aggregate(
-        # Held ones wait for the provider's report (dispatch explains why):
-        # not lost, so not counted with the abandoned.
-        abandoned=Count("id", filter=Q(uncertain_since__isnull=True)),
-        uncertain=Count("id", filter=Q(uncertain_since__isnull=False)),
-    )
-    return {"by_status": by_status, "oldest_due": oldest, "stale_claims": stale["abandoned"],
-            "uncertain": stale["uncertain"]}
+    claims = claim_counts(now)
+    return {"by_status": pending_counts(), "oldest_due": oldest, "stale_claims": claims["abandoned"],
+            "uncertain": claims["uncertain"]}
 
 
 # --- What the staff pages list: tasks, and notices with a problem -----------------

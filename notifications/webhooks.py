@@ -140,6 +140,7 @@ class BrevoTracking(_StrictParsing, BrevoTrackingWebhookView):
 _mailgun_view = MailgunTracking.as_view()
 _postmark_view = PostmarkTracking.as_view()
 _secured_views = {"postmark": _postmark_view, "resend": ResendTracking.as_view(), "brevo": BrevoTracking.as_view()}
+TRACKED_ESPS = frozenset({"mailgun", *_secured_views})
 
 
 @csrf_exempt

@@ -11,7 +11,9 @@ from django.utils import timezone
 from prometheus_client.core import CollectorRegistry, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
-from cases.states import FINAL_STATES, CaseState
+from cases.states import OPEN_STATES
+from notifications import circuit as breaker
+from notifications import selectors as notification_selectors
 from notifications.models import PENDING_STATUSES, SENT_CHANNELS, Channel, NotificationStatus, StaffTask
 from ops import selectors
 
@@ -45,7 +47,7 @@ class LoanflowCollector(Collector):
             "notices_pending",
             "Notices queued or being sent now, however old (the outbox backlog).",
             ["status", "channel"],
-            selectors.notice_counts_pending(),
+            notification_selectors.pending_counts(),
             [(status, channel) for status in PENDING_STATUSES for channel in channels],
         )
         oldest = selectors.oldest_undelivered(now)
@@ -72,7 +74,7 @@ class LoanflowCollector(Collector):
         yield GaugeMetricFamily(
             f"{PREFIX}_notices_uncertain",
             "Sends whose worker died or could not record the outcome, held until the provider reports on them.",
-            value=selectors.uncertain_sends(),
+            value=notification_selectors.claim_counts(now)["uncertain"],
         )
 
         yield _gauge(
@@ -80,7 +82,7 @@ class LoanflowCollector(Collector):
             "Open cases past their deadline, by stage.",
             ["stage"],
             selectors.overdue_open_cases(now),
-            [state for state in CaseState.values if state not in FINAL_STATES],
+            list(OPEN_STATES),
         )
         yield _gauge(
             "staff_tasks_open",
@@ -99,7 +101,7 @@ class LoanflowCollector(Collector):
             labels=["channel"],
         )
         for circuit in selectors.circuits(now):
-            circuit_open.add_metric([circuit.channel], 1 if circuit.state == selectors.CircuitState.OPEN else 0)
+            circuit_open.add_metric([circuit.channel], 1 if circuit.state == breaker.OPEN else 0)
             failures.add_metric([circuit.channel], circuit.consecutive_failures)
         yield circuit_open
         yield failures

@@ -15,10 +15,9 @@ from django_q.models import OrmQ, Schedule, Task
 from cases import calendar
 from cases.models import LoanCase
 from cases.selectors import provisional_count
-from cases.states import FINAL_STATES, CaseState
-from notifications.conf import conf as notification_conf
+from cases.states import FINAL_STATES
+from notifications import circuit as breaker
 from notifications.models import (
-    PENDING_STATUSES,
     SENT_CHANNELS,
     Channel,
     Notification,
@@ -44,23 +43,6 @@ def notice_counts_recent(now=None) -> dict[tuple[str, str], int]:
     now = now or timezone.now()
     rows = (
         Notification.objects.filter(created_at__gte=now - RECENT)
-        .order_by()
-        .values_list("status", "channel")
-        .annotate(n=Count("id"))
-    )
-    return {(status, channel): n for status, channel, n in rows}
-
-
-def uncertain_sends() -> int:
-    """Claims held until the provider reports (see notifications.dispatch)."""
-    return Notification.objects.filter(status=NotificationStatus.SENDING, uncertain_since__isnull=False).count()
-
-
-def notice_counts_pending() -> dict[tuple[str, str], int]:
-    """{(status, channel): notices} queued or being sent, however old (the
-    sweeper's partial indexes hold exactly these rows)."""
-    rows = (
-        Notification.objects.filter(status__in=PENDING_STATUSES)
         .order_by()
         .values_list("status", "channel")
         .annotate(n=Count("id"))
@@ -154,9 +136,6 @@ def overdue_open_cases(now=None) -> dict[str, int]:
     return dict(rows)
 
 
-OPEN_STAGES = [state for state in CaseState.values if state not in FINAL_STATES]
-
-
 def open_tasks_by_kind() -> dict[str, int]:
     """{kind: open staff tasks}: calls to make, contacts to verify,
     escalations to supervisors."""
@@ -165,13 +144,6 @@ def open_tasks_by_kind() -> dict[str, int]:
 
 
 # --- Circuit breakers ------------------------------------------------------------------
-
-
-class CircuitState:
-    CLOSED = "closed"
-    OPEN = "open"
-    # Cool-off over: the next notice on the channel is the probe.
-    HALF_OPEN = "half_open"
 
 
 @dataclasses.dataclass
@@ -196,14 +168,9 @@ def circuits(now=None) -> list[Circuit]:
     for channel in CIRCUIT_CHANNELS:
         row = rows.get(channel)
         if row is None:
-            result.append(Circuit(channel, CircuitState.CLOSED, 0, None, 0))
+            result.append(Circuit(channel, breaker.CLOSED, 0, None, 0))
             continue
-        if row.open_until is not None and row.open_until > now:
-            state = CircuitState.OPEN
-        elif row.consecutive_failures >= notification_conf.CIRCUIT_FAILURES:
-            state = CircuitState.HALF_OPEN
-        else:
-            state = CircuitState.CLOSED
+        state = breaker.state(row.consecutive_failures, row.open_until, now)
         result.append(Circuit(channel, state, row.consecutive_failures, row.open_until, row.opened_count))
     return result
 

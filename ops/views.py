@@ -11,10 +11,10 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from notifications import circuit as breaker
 from notifications.models import Channel, NotificationStatus, StaffTask
 from notifications.selectors import queue_backlog
 from ops import health, selectors
@@ -22,7 +22,6 @@ from ops.metrics import registry
 
 
 @require_safe
-@never_cache
 def healthz(request):
     """200 when the database, the cache and the task broker all answer, else
     503 naming the ones that did not. No login, no personal data, never
@@ -69,7 +68,6 @@ def metrics_allowed(request) -> bool:
 
 
 @require_safe
-@never_cache
 def metrics(request):
     if not metrics_allowed(request):
         return HttpResponse("Forbidden\n", status=403, content_type="text/plain; charset=utf-8")
@@ -97,7 +95,6 @@ def _labelled(choices, value) -> str:
 
 
 @head_office_required
-@never_cache
 def status(request):
     """Is the service keeping its promise? The queues, what failed, the
     breakers and the calendar, for every branch, in counts only."""
@@ -135,7 +132,7 @@ def status(request):
 
 
 CIRCUIT_STATES = {
-    selectors.CircuitState.CLOSED: gettext_lazy("Closed (sending)"),
-    selectors.CircuitState.OPEN: gettext_lazy("Open (notices wait)"),
-    selectors.CircuitState.HALF_OPEN: gettext_lazy("Probing (one notice is tried)"),
+    breaker.CLOSED: gettext_lazy("Closed (sending)"),
+    breaker.OPEN: gettext_lazy("Open (notices wait)"),
+    breaker.HALF_OPEN: gettext_lazy("Probing (one notice is tried)"),
 }

@@ -29,6 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases import signals
+from cases.anonymise import marker, rows_anonymise
 from cases.identity import mask_contact, mask_id_number, normalize_id_number
 from cases.models import (
     ANONYMISED,
@@ -133,15 +134,15 @@ def case_anonymise(*, pk, cutoff, now, days, via="schedule", dry_run=False):
                 reasons.add(record.reason)
             return {"reason": reason, "payload": scrub_json(record.payload)}
 
-        counts["case_transitions"] = notification_retention.rows_anonymise(
+        counts["case_transitions"] = rows_anonymise(
             CaseTransition.objects.filter(case=case), ["reason", "payload"], transition_values, dry_run=dry_run
         )
-        counts["contact_corrections"] = notification_retention.rows_anonymise(
+        counts["contact_corrections"] = rows_anonymise(
             ContactCorrection.objects.filter(case=case),
             ["old_masked", "new_masked", "note"],
             lambda correction: {
-                "old_masked": notification_retention.marker(correction.old_masked),
-                "new_masked": notification_retention.marker(correction.new_masked),
+                "old_masked": marker(correction.old_masked),
+                "new_masked": marker(correction.new_masked),
                 "note": scrub(correction.note),
             },
             dry_run=dry_run,
@@ -259,7 +260,7 @@ def import_reports_anonymise(*, cutoff, dry_run=False, batch_size=100) -> int:
             return changed
         for report in reports:
             problems = [
-                {**problem, "value": notification_retention.marker(problem.get("value"))}
+                {**problem, "value": marker(problem.get("value"))}
                 if problem.get("column") in _PERSONAL_COLUMNS else problem
                 for problem in report.problems
             ]
